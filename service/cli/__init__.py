@@ -1,0 +1,57 @@
+"""The ``liftmind`` command: one subcommand per module in this package."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+#: Subcommand modules, in the order ``liftmind --help`` lists them. Each exposes
+#: ``register(subparsers) -> None`` adding one parser with ``set_defaults(func=run)``.
+COMMANDS: tuple[str, ...] = (
+    "demo",
+    "replay",
+    "serve",
+)
+
+
+class CliError(Exception):
+    """A failure the user can act on; printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="liftmind",
+        description="Local-first strength-session tracker: sensors, reps, HRV and mood.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"liftmind: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("liftmind: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
