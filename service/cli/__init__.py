@@ -11,6 +11,10 @@ from collections.abc import Sequence
 #: Subcommand modules, in the order ``liftmind --help`` lists them. Each exposes
 #: ``register(subparsers) -> None`` adding one parser with ``set_defaults(func=run)``.
 COMMANDS: tuple[str, ...] = (
+    "demo",
+    "replay",
+    "serve",
+    "simulate",
 )
 
 

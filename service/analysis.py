@@ -1,0 +1,97 @@
+"""Derived values of a stored session: sets and reps from its accelerometer, HRV from its RR intervals.
+
+Every derived row carries the algorithm version that produced it, so a session can be re-analysed with
+a newer one from the raw streams it keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from repcount.hrv import rmssd_ms
+from repcount.session import DetectedSet, analyse_session
+
+ALGORITHM = "repcount-0.1"
+
+
+@dataclass(frozen=True)
+class AccStream:
+    device_id: int
+    t_s: np.ndarray
+    acc_g: np.ndarray
+
+
+def load_acc(db: sqlite_utils.Database, session_id: int) -> AccStream | None:
+    """The session's accelerometer stream with the most samples, on host time (s from session start)."""
+    row = db.execute(
+        "select device_id, sum(n) from acc_chunks where session_id = ? group by device_id order by 2 desc limit 1",
+        [session_id],
+    ).fetchone()
+    if row is None:
+        return None
+    device_id = int(row[0])
+    t0_ns = db["sessions"].get(session_id)["t0_ns"]
+    offset_ns = db["devices"].get(device_id)["clock_offset_ns"] or 0
+    times, values = [], []
+    for chunk in db.query(
+        "select device_t0_ns, device_t1_ns, n, data from acc_chunks where device_id = ? order by device_t1_ns",
+        [device_id],
+    ):
+        n = chunk["n"]
+        steps = np.arange(n, dtype=np.int64)
+        span = chunk["device_t1_ns"] - chunk["device_t0_ns"]
+        device_ns = chunk["device_t0_ns"] + (span * steps) // max(n - 1, 1)
+        times.append(((device_ns + offset_ns - t0_ns) / 1e9))
+        values.append(np.frombuffer(chunk["data"], dtype="<i2").reshape(n, 3))
+    t_s = np.concatenate(times)
+    acc_g = np.concatenate(values).astype(np.float64) / 1000.0
+    return AccStream(device_id, t_s, acc_g)
+
+
+def _label(detected: DetectedSet, labels: list[dict[str, Any]]) -> str | None:
+    """The logged exercise whose time span overlaps this set the most, if any."""
+    best, best_overlap = None, 0.0
+    for label in labels:
+        overlap = min(detected.end_s, label["end_s"]) - max(detected.start_s, label["start_s"])
+        if overlap > best_overlap:
+            best, best_overlap = label["exercise"], overlap
+    return best
+
+
+def analyse_stored_session(
+    db: sqlite_utils.Database, session_id: int, *, labels: list[dict[str, Any]] | None = None
+) -> list[int]:
+    """(Re)compute sets, reps and session RMSSD; returns the new set ids. Replaces earlier results."""
+    stream = load_acc(db, session_id)
+    detected = analyse_session(stream.t_s, stream.acc_g) if stream is not None else []
+    rr = np.array([r[0] for r in db.execute(
+        "select rr_ms from rr_intervals where session_id = ? order by t_ns", [session_id]
+    ).fetchall()])
+    set_ids = []
+    with db.conn:
+        old = [r[0] for r in db.execute("select id from sets where session_id = ?", [session_id]).fetchall()]
+        for set_id in old:
+            db.execute("delete from reps where set_id = ?", [set_id])
+        db.execute("delete from sets where session_id = ?", [session_id])
+        previous_end: float | None = None
+        for idx, found in enumerate(detected, start=1):
+            set_id = int(db["sets"].insert(
+                {"session_id": session_id, "idx": idx, "exercise": _label(found, labels or []),
+                 "start_s": found.start_s, "end_s": found.end_s, "reps_detected": len(found.reps),
+                 "confidence": found.confidence, "algorithm": ALGORITHM,
+                 "rest_before_s": None if previous_end is None else found.start_s - previous_end}
+            ).last_pk)
+            db["reps"].insert_all(
+                {"set_id": set_id, "idx": i, "start_s": r.start_s, "turn_s": r.turn_s, "end_s": r.end_s,
+                 "confidence": r.confidence}
+                for i, r in enumerate(found.reps, start=1)
+            )
+            previous_end = found.end_s
+            set_ids.append(set_id)
+        value = rmssd_ms(rr) if len(rr) >= 2 else None
+        db["sessions"].update(session_id, {"rmssd_ms": None if value is None or np.isnan(value) else float(value)})
+    return set_ids

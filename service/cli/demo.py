@@ -1,0 +1,46 @@
+"""``liftmind demo``: replay the bundled demo session into a local database, then serve it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from sensors.errors import TraceError
+from service.cli import CliError
+from service.cli.replay import summary
+from service.cli.serve import add_bind_arguments, serve
+from service.db import open_db
+from service.replay import replay_trace
+from service.settings import Settings
+
+#: The bundled demo trace, in the source tree beside the packages.
+DEMO_TRACE = Path(__file__).resolve().parents[2] / "fixtures" / "demo_session"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "demo",
+        help="replay the bundled demo session and serve the web view",
+        description="Replay the bundled synthetic demo session into a fresh demo database, then serve it.",
+    )
+    parser.add_argument("--db", type=Path, default=Path("demo-data/demo.db"), metavar="FILE",
+                        help="demo database, replaced on each run (default demo-data/demo.db)")
+    parser.add_argument("--trace", type=Path, default=DEMO_TRACE, metavar="TRACE", help="trace folder to replay")
+    parser.add_argument("--no-serve", action="store_true", help="replay only; do not start the server")
+    add_bind_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+    try:
+        report = asyncio.run(replay_trace(args.trace, open_db(args.db)))
+    except TraceError as exc:
+        raise CliError(str(exc)) from None
+    print(summary(report), flush=True)
+    if not args.no_serve:
+        serve(Settings(db_path=args.db, host=args.host, port=args.port))
+    return 0
