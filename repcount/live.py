@@ -1,0 +1,122 @@
+"""The one counter: a state, ``step(chunk)`` and ``flush()``; offline analysis is one step plus flush.
+
+Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`repcount.filters`) -> lobes
+(`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). Only finished lobes reach the bout, and a
+bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
+sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
+a few dozen) and reports the running count; a count that drops is reported as a retraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from repcount.filters import FilterState, filter_step
+from repcount.grid import GridChunk, GridState, grid_flush, grid_step
+from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step
+from repcount.results import DetectedSet
+from repcount.sets import BOUT_GAP_S, find_sets
+
+
+@dataclass(frozen=True)
+class CountEvent:
+    """The running count of the open set changed at stream time ``t_s`` (the last grid sample seen)."""
+
+    t_s: float
+    count: int
+    retracted: bool
+
+
+@dataclass
+class RepCounter:
+    """Streaming set and rep counter. Feed chunks with `step`, end with `flush`; read `sets` and `events`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counter = RepCounter()
+    >>> t = np.arange(0, 5, 0.01)
+    >>> counter.step(t, np.c_[0 * t, 0 * t, 1 + 0 * t])
+    >>> counter.flush()
+    []
+    """
+
+    sets: list[DetectedSet] = field(default_factory=list)
+    events: list[CountEvent] = field(default_factory=list)
+    _grid: GridState = field(default_factory=GridState)
+    _filters: FilterState | None = None
+    _lobes: LobeState = field(default_factory=LobeState)
+    _bout: list[Lobe] = field(default_factory=list)
+    _count: int = 0
+    _now_s: float = -np.inf
+
+    def step(self, t_s: np.ndarray, acc_g: np.ndarray) -> None:
+        """Feed raw samples: times (s, increasing across calls) and accelerations (n, 3) in g."""
+        t = np.asarray(t_s, dtype=float)
+        acc = np.asarray(acc_g, dtype=float).reshape(-1, 3)
+        ok = np.isfinite(t) & np.isfinite(acc).all(axis=1)
+        self._grid, chunk = grid_step(self._grid, t[ok], acc[ok])
+        self._consume(chunk)
+
+    def flush(self) -> list[DetectedSet]:
+        """End of stream: close the open lobe and bout; returns all sets found."""
+        self._consume(grid_flush(self._grid))
+        self._grid = GridState()
+        self._end_segment()
+        return list(self.sets)
+
+    @property
+    def count(self) -> int:
+        """Reps counted so far in the set being performed (0 between sets)."""
+        return self._count
+
+    def _consume(self, chunk: GridChunk) -> None:
+        starts = np.r_[np.flatnonzero(chunk.segment_start), len(chunk.t_s)]
+        if starts[0] != 0 and len(chunk.t_s):
+            starts = np.r_[0, starts]
+        for a, b in zip(starts[:-1], starts[1:], strict=True):
+            if chunk.segment_start[a]:
+                self._end_segment()
+                self._filters = FilterState.start(chunk.acc_g[a])
+            if self._filters is None:
+                continue
+            self._filters, x, rms = filter_step(self._filters, chunk.acc_g[a:b])
+            self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], x, rms)
+            self._now_s = float(chunk.t_s[b - 1])
+            self._add_lobes(lobes)
+        self._maybe_close()
+
+    def _add_lobes(self, lobes: list[Lobe]) -> None:
+        for lobe in lobes:
+            if self._bout and lobe.start_s - self._bout[-1].end_s > BOUT_GAP_S:
+                self._close_bout()
+            self._bout.append(lobe)
+        if lobes:
+            self._update_count(sum(s.n_reps for s in find_sets(self._bout)))
+
+    def _maybe_close(self) -> None:
+        if not self._bout:
+            return
+        open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
+        if min(self._now_s, open_start) - self._bout[-1].end_s > BOUT_GAP_S:
+            self._close_bout()
+
+    def _end_segment(self) -> None:
+        self._add_lobes(lobe_flush(self._lobes))
+        self._lobes = LobeState()
+        self._close_bout()
+        self._filters = None
+
+    def _close_bout(self) -> None:
+        if self._bout:
+            self.sets.extend(find_sets(self._bout))
+        self._bout = []
+        self._update_count(0)
+
+    def _update_count(self, count: int) -> None:
+        if count != self._count:
+            retracted = count < self._count and count > 0
+            self.events.append(CountEvent(self._now_s, count, retracted))
+            self._count = count

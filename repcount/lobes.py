@@ -1,0 +1,78 @@
+"""Lobes of the rep signal: runs on one side of zero that clear an adaptive threshold (a Schmitt trigger).
+
+A lobe starts where the signal passes ``ENTER * rms`` (never below ``FLOOR_G``) and lasts while it stays
+beyond half that level. It is final when the signal leaves it, so lobes do not depend on chunking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from repcount.grid import GRID_FS_HZ
+
+ENTER = 0.45
+FLOOR_G = 0.006
+
+
+@dataclass(frozen=True)
+class Lobe:
+    """One half-wave: sign, peak time (s) and |peak| (g), area (g s), first and last time (s)."""
+
+    sign: int
+    peak_s: float
+    peak_g: float
+    area_gs: float
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class LobeState:
+    """Samples (t, x, threshold) of the run still open at the end of the last chunk."""
+
+    t_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    x_g: np.ndarray = field(default_factory=lambda: np.empty(0))
+    h_g: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _lobes_in(t_s: np.ndarray, x_g: np.ndarray, h_g: np.ndarray, upto: int) -> list[Lobe]:
+    """Lobes whose run ends before index ``upto``."""
+    out = []
+    for sign in (1, -1):
+        y = sign * x_g
+        starts, stops = _runs(y > 0.5 * h_g)
+        for a, b in zip(starts, stops, strict=True):
+            if b > upto or not np.any(y[a:b] > h_g[a:b]):
+                continue
+            k = a + int(np.argmax(y[a:b]))
+            area = float(np.sum(y[a:b])) / GRID_FS_HZ
+            out.append(Lobe(sign, float(t_s[k]), float(y[k]), area, float(t_s[a]), float(t_s[b - 1])))
+    return sorted(out, key=lambda lobe: lobe.peak_s)
+
+
+def lobe_step(
+    state: LobeState, t_s: np.ndarray, x_g: np.ndarray, rms_g: np.ndarray
+) -> tuple[LobeState, list[Lobe]]:
+    """Add grid samples of one segment; return the lobes that closed."""
+    t = np.r_[state.t_s, t_s]
+    x = np.r_[state.x_g, x_g]
+    h = np.r_[state.h_g, np.maximum(ENTER * rms_g, FLOOR_G)]
+    inside = np.abs(x) > 0.5 * h
+    same_side = np.r_[True, np.sign(x[1:]) == np.sign(x[:-1])]
+    open_from = len(x)
+    while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
+        open_from -= 1
+    lobes = _lobes_in(t, x, h, open_from)
+    return LobeState(t[open_from:], x[open_from:], h[open_from:]), lobes
+
+
+def lobe_flush(state: LobeState) -> list[Lobe]:
+    """Close the run still open (end of a segment or of the stream)."""
+    return _lobes_in(state.t_s, state.x_g, state.h_g, len(state.x_g))

@@ -1,0 +1,159 @@
+"""From lobes to sets of reps: the regular run of same-sign lobes inside a bout of activity.
+
+A rep shows as one dominant lobe at its turnaround (the tilt of the torso or forearm, or the acceleration
+reversal at the bottom) and smaller opposite lobes between reps. Within a bout (lobes no more than
+``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.7-12 s, each
+spacing within a factor of ~2 of the run's median) and of similar size, trim weak lobes at its edges, keep the
+sign with the longer run, and repeat on what lies before and after it (a bout may hold set-up, walking and
+re-racking as well). This is the only decision logic: live and offline both call `find_sets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from repcount.lobes import Lobe
+from repcount.results import DetectedSet, Rep
+
+BOUT_GAP_S = 5.0
+MIN_REPS = 3
+PERIOD_S = (0.7, 12.0)
+SPACING_RATIO = (0.5, 2.2)
+MIN_AREA_FRACTION = 0.3
+EDGE_AREA_FRACTION = 0.55
+MIN_PEAK_G = 0.02
+
+
+@dataclass(frozen=True)
+class Wave:
+    """Consecutive same-sign lobes merged: the biggest peak and the first/last peak times."""
+
+    sign: int
+    peak_s: float
+    peak_g: float
+    area_gs: float
+    first_peak_s: float
+    last_peak_s: float
+
+
+def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
+    """Merge runs of same-sign lobes into waves, so waves alternate in sign."""
+    waves: list[Wave] = []
+    for lobe in lobes:
+        if waves and waves[-1].sign == lobe.sign:
+            w = waves[-1]
+            big = lobe.peak_g > w.peak_g
+            waves[-1] = Wave(
+                w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
+                w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s,
+            )
+        else:
+            waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s))
+    return waves
+
+
+def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    """Longest run of ``idx`` whose consecutive spacings lie within SPACING_RATIO of their median."""
+    for _ in range(2):
+        if len(idx) < 2:
+            return idx
+        t = np.array([waves[i].peak_s for i in idx])
+        gaps = np.diff(t)
+        med = float(np.median(gaps))
+        ok = (gaps >= SPACING_RATIO[0] * med) & (gaps <= SPACING_RATIO[1] * med)
+        breaks = np.flatnonzero(~ok)
+        bounds = np.r_[0, breaks + 1, len(idx)]
+        lengths = np.diff(bounds)
+        k = int(np.argmax(lengths))
+        idx = idx[bounds[k] : bounds[k + 1]]
+    return idx
+
+
+def _trim_edges(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    while len(idx) > MIN_REPS:
+        areas = np.array([waves[i].area_gs for i in idx])
+        med = float(np.median(areas))
+        if areas[0] < EDGE_AREA_FRACTION * med and areas[0] <= areas[-1]:
+            idx = idx[1:]
+        elif areas[-1] < EDGE_AREA_FRACTION * med:
+            idx = idx[:-1]
+        else:
+            break
+    return idx
+
+
+def _best_run(waves: Sequence[Wave]) -> list[int]:
+    """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none."""
+    best: list[int] = []
+    best_key = (0, 0.0)
+    for sign in (1, -1):
+        idx = [i for i, w in enumerate(waves) if w.sign == sign]
+        if not idx:
+            continue
+        big = float(np.percentile([waves[i].area_gs for i in idx], 75))
+        idx = [i for i in idx if waves[i].area_gs >= MIN_AREA_FRACTION * big]
+        idx = _trim_edges(_split_regular(idx, waves), waves)
+        if len(idx) < MIN_REPS:
+            continue
+        period = float(np.median(np.diff([waves[i].peak_s for i in idx])))
+        peak = float(np.median([waves[i].peak_g for i in idx]))
+        if not PERIOD_S[0] <= period <= PERIOD_S[1] or peak < MIN_PEAK_G:
+            continue
+        key = (len(idx), float(np.median([waves[i].area_gs for i in idx])))
+        if key > best_key:
+            best, best_key = idx, key
+    return best
+
+
+def _rep_confidence(areas: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    size = np.clip(1.0 - np.abs(np.log(areas / np.median(areas))) / np.log(3.0), 0.1, 1.0)
+    med = float(np.median(gaps)) if len(gaps) else 1.0
+    rhythm_gap = np.abs(np.log(np.r_[gaps, med] / med)) if len(gaps) else np.zeros(1)
+    rhythm = np.clip(1.0 - np.minimum(rhythm_gap, np.r_[rhythm_gap[-1:], rhythm_gap[:-1]]) / np.log(2.5), 0.1, 1.0)
+    return np.round(size * rhythm, 3)
+
+
+def _build_set(run: list[int], waves: Sequence[Wave]) -> DetectedSet:
+    turns = np.array([waves[i].peak_s for i in run])
+    half = float(np.median(np.diff(turns))) / 2.0
+    conf = _rep_confidence(np.array([waves[i].area_gs for i in run]), np.diff(turns))
+    reps = []
+    for k, i in enumerate(run):
+        before = waves[i - 1].last_peak_s if i > 0 else -np.inf
+        after = waves[i + 1].first_peak_s if i + 1 < len(waves) else np.inf
+        start = before if turns[k] - before < 1.6 * half else turns[k] - half
+        end = after if after - turns[k] < 1.6 * half else turns[k] + half
+        reps.append(Rep(float(start), float(turns[k]), float(end), float(conf[k])))
+    edge_margin = _edge_margin(run, waves)
+    set_conf = float(np.clip(np.median(conf) * edge_margin * min(1.0, len(run) / 5.0), 0.0, 1.0))
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), round(set_conf, 3))
+
+
+def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
+    """Lower confidence when a same-sign wave just outside the run looks almost like a rep."""
+    med = float(np.median([waves[i].area_gs for i in run]))
+    period = float(np.median(np.diff([waves[i].peak_s for i in run])))
+    margin = 1.0
+    for j, ref in ((run[0] - 2, run[0]), (run[-1] + 2, run[-1])):
+        if 0 <= j < len(waves) and abs(waves[j].peak_s - waves[ref].peak_s) < 2.0 * period:
+            ratio = waves[j].area_gs / med
+            if 0.3 <= ratio:
+                margin = min(margin, 0.6)
+    return margin
+
+
+def find_sets(lobes: Sequence[Lobe]) -> list[DetectedSet]:
+    """All sets in one bout of lobes, in time order."""
+    waves = merge_lobes(lobes)
+    run = _best_run(waves)
+    if not run:
+        return []
+    before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
+    after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
+    found = _build_set(run, waves)
+    return [s for s in find_sets(before) if s.end_s <= found.start_s] + [found] + [
+        s for s in find_sets(after) if s.start_s >= found.end_s
+    ]
