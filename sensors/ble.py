@@ -100,7 +100,7 @@ class DeviceLink:
                 await self._session(stop)
                 backoff_s = 0.5
             except (BleakError, TimeoutError, OSError) as exc:
-                log.warning("%s: %s; retrying in %.1f s", self.device.address, exc, backoff_s)
+                log.warning("%s: %r; retrying in %.1f s", self.device.address, exc, backoff_s)
             if stop.is_set():
                 return
             self.reconnects += 1

@@ -291,6 +291,8 @@ class ReplayClient(BaseBleakClient):
             await self._radio.wait_until(event.t_ns)
             if event.kind == "disconnected":
                 playback.cursor += 1
+                if playback.cursor >= len(playback.events):
+                    break  # the recording ended with the device leaving: nothing left to reconnect to
                 self._link_lost()
                 return
             if event.kind == "notify":
@@ -301,8 +303,7 @@ class ReplayClient(BaseBleakClient):
                     playback.dropped += 1
             playback.cursor += 1
         if playback.cursor >= len(playback.events):
-            playback.done.set()
-            self._link_lost()
+            playback.done.set()  # the recording ends here; the link stays up until the client leaves
 
     def _link_lost(self) -> None:
         if not self._connected:
