@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -28,6 +30,14 @@ class ReplayReport:
     sets: int = 0
 
 
+def _start_ns(meta: dict[str, Any], first_event_ns: int) -> int:
+    """The recording's start (``started_at``, which truth times count from), else its first event."""
+    try:
+        return int(dt.datetime.fromisoformat(str(meta["started_at"])).timestamp()) * 1_000_000_000
+    except (KeyError, ValueError):
+        return first_event_ns
+
+
 async def replay_trace(folder: Path, db: sqlite_utils.Database, *, speed: float = 0.0) -> ReplayReport:
     """Play ``folder`` through bleak (replay backend) into ``db``; analyse the session at the end."""
     radio = ReplayRadio(folder, speed=speed)
@@ -36,7 +46,7 @@ async def replay_trace(folder: Path, db: sqlite_utils.Database, *, speed: float 
     meta = radio.meta
     writer = SessionWriter(
         db,
-        t0_ns=radio.start_ns,
+        t0_ns=_start_ns(meta, radio.start_ns),
         title=str(meta.get("description", Path(folder).name)),
         source="replay",
         devices=list(meta["devices"]),
