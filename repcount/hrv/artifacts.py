@@ -154,7 +154,10 @@ def detect_artifacts(rr_ms: ArrayLike) -> NDArray[np.int8]:
     >>> detect_artifacts(rr)[29:33].tolist()
     [0, 4, 4, 0]
     """
-    rr = np.asarray(rr_ms, dtype=float)
+    return _detect(np.asarray(rr_ms, dtype=float)).kind
+
+
+def _detect(rr: NDArray[np.float64]) -> _Subspaces:
     med, th2, drn, mrn, s12, s22 = _subspaces(rr)
     cand = np.abs(drn) > 1
     ectopic = cand & (((drn > 1) & (s12 < -C1 * drn - C2)) | ((drn < -1) & (s12 > -C1 * drn + C2)))
@@ -167,7 +170,7 @@ def detect_artifacts(rr_ms: ArrayLike) -> NDArray[np.int8]:
     kind = np.zeros(rr.size, dtype=np.int8)
     kind[longshort | follow] = _LONGSHORT
     kind[_with_partner(ectopic, np.abs(rr - med))] = _ECTOPIC
-    return kind
+    return _Subspaces(med, th2, kind)
 
 
 def _with_partner(ectopic: NDArray[np.bool_], dev_ms: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -181,10 +184,10 @@ def _with_partner(ectopic: NDArray[np.bool_], dev_ms: NDArray[np.float64]) -> ND
     return out
 
 
-def _decide(rr: NDArray[np.float64], kind: NDArray[np.int8]) -> _Subspaces:
+def _decide(rr: NDArray[np.float64], det: _Subspaces) -> _Subspaces:
     """Turn detected beats into correction actions (extra / missed / gap / interpolate)."""
-    med, th2 = _subspaces(rr)[:2]
-    action = kind.copy()
+    med, th2 = det.med_ms, det.th2_ms
+    action = det.kind.copy()
     action[rr >= GAP_MS] = _GAP
     merged_into = -1
     for j in np.flatnonzero(action):
@@ -222,26 +225,25 @@ def _rebuild(
     rr: NDArray[np.float64], sub: _Subspaces, brk: NDArray[np.bool_]
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Apply merges, splits and gap removals; carry the gap marks along."""
-    out: list[float] = []
-    out_brk: list[bool] = []
-    pending_break = False
-    j = 0
-    while j < rr.size:
-        a = int(sub.kind[j])
-        if a == _GAP:
-            pending_break, j = True, j + 1
-            continue
-        if a == _EXTRA:
-            vals, j = [rr[j] + rr[j + 1]], j + 2
-        elif a == _MISSED:
-            k = int(np.rint(rr[j] / sub.med_ms[j]))
-            vals, j = [rr[j] / k] * k, j + 1
-        else:
-            vals, j = [rr[j]], j + 1
-        out.extend(vals)
-        out_brk.extend([pending_break or bool(brk[j - 1])] + [False] * (len(vals) - 1))
-        pending_break = False
-    return np.asarray(out), np.asarray(out_brk, dtype=bool)
+    kind = sub.kind
+    extra = np.flatnonzero(kind == _EXTRA)
+    missed = np.flatnonzero(kind == _MISSED)
+    vals = rr.copy()
+    reps = np.ones(rr.size, dtype=np.int64)
+    vals[extra] = rr[extra] + rr[extra + 1]
+    reps[extra + 1] = 0
+    k = np.rint(rr[missed] / sub.med_ms[missed]).astype(np.int64)
+    vals[missed] = rr[missed] / k
+    reps[missed] = k
+    reps[kind == _GAP] = 0
+    kept = np.flatnonzero(reps)
+    n_gaps_before = np.cumsum(kind == _GAP)[kept]
+    after_gap = np.diff(n_gaps_before, prepend=0) > 0
+    first = np.zeros(int(reps.sum()), dtype=bool)
+    first[np.cumsum(reps[kept]) - reps[kept]] = True
+    out_brk = np.zeros_like(first)
+    out_brk[first] = after_gap | brk[kept]
+    return np.repeat(vals, reps), out_brk
 
 
 def correct_artifacts(rr_ms: ArrayLike) -> ArtifactResult:
@@ -280,7 +282,7 @@ def correct_artifacts(rr_ms: ArrayLike) -> ArtifactResult:
     counts = dict.fromkeys((_EXTRA, _MISSED, _GAP, _ECTOPIC, _LONGSHORT), 0)
     gap_s = 0.0
     for _ in range(MAX_PASSES if rr.size >= 3 else 0):
-        sub = _decide(rr, detect_artifacts(rr))
+        sub = _decide(rr, _detect(rr))
         if not np.any(sub.kind):
             break
         for key in counts:

@@ -11,7 +11,8 @@ Conventions:
   NeuroKit2 uses 4..11 beats with 50 %-overlapping boxes, so its alpha1 differs by design.
 - Sample entropy (Richman & Moorman 2000): m = 2, tolerance r = 0.2 x SDNN (ddof=1),
   Chebyshev distance ``<= r``, the same N - m templates for lengths m and m + 1, self
-  matches excluded. Counting uses a k-d tree, so 24-hour series take about a second.
+  matches excluded. Pairs are counted exactly with a weighted k-d tree over the distinct
+  templates (well under a second for a 24-hour Holter series).
 - Stress index (Baevsky): ``SI = AMo / (2 Mo MxDMn)`` with a 50 ms histogram (bins centred
   on multiples of 50 ms), Mo the modal bin centre in s, AMo its share of beats in %, MxDMn
   the RR range in s. Kubios shows the square root of SI; :func:`stress_index` returns
@@ -121,9 +122,16 @@ def dfa_alpha1(rr_ms: ArrayLike, scales: tuple[int, ...] = DFA_ALPHA1_SCALES) ->
 
 
 def _pair_count(templates: NDArray[np.float64], r: float) -> int:
-    """Ordered pairs of distinct templates within Chebyshev distance r."""
-    tree = cKDTree(templates)
-    return int(tree.count_neighbors(tree, r, p=np.inf)) - templates.shape[0]
+    """Ordered pairs of distinct templates within Chebyshev distance r.
+
+    Equal templates are merged and weighted by their multiplicity, which makes RR
+    quantised by the recorder (1/128 s Holter, 1 ms apps) several times faster.
+    """
+    uniq, mult = np.unique(templates, axis=0, return_counts=True)
+    weights = mult.astype(float)
+    tree = cKDTree(uniq, balanced_tree=False)
+    pairs = tree.count_neighbors(tree, r, p=np.inf, weights=(weights, weights))
+    return int(round(float(pairs))) - templates.shape[0]
 
 
 def sample_entropy(rr_ms: ArrayLike, m: int = 2, r_sd: float = 0.2) -> float:
