@@ -17,12 +17,24 @@ from scipy import signal
 from repcount.grid import GRID_FS_HZ
 
 BAND_HZ = (0.12, 1.6)
+STEP_BAND_HZ = (1.5, 2.6)  # footsteps: the magnitude bounces twice per stride (arm swing, torso sway)
+STRIDE_BAND_HZ = (0.4, 1.4)
 COV_TAU_S = 3.0
 ENV_TAU_S = 2.5
+GAIT_TAU_S = 1.5
+STILL_TAU_S = 0.3
+STILL_G = 0.02  # RMS deviation below which the sensor is held still
+STILL_N = 10  # grid samples of stillness that confirm a pose
+POSE_CHANGE_DEG = 25.0
 HOP = 10  # grid samples between principal-axis updates
 
 _SOS = signal.butter(2, BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
 _SOS_ZI = signal.sosfilt_zi(_SOS)
+_SOS_GAIT = np.vstack([
+    signal.butter(2, STEP_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos"),
+    signal.butter(2, STRIDE_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos"),
+])
+_SOS_GAIT_ZI = signal.sosfilt_zi(_SOS_GAIT[:2])
 
 
 def _ew(tau_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -32,32 +44,71 @@ def _ew(tau_s: float) -> tuple[np.ndarray, np.ndarray]:
 
 _COV_B, _COV_A = _ew(COV_TAU_S)
 _ENV_B, _ENV_A = _ew(ENV_TAU_S)
+_GAIT_B, _GAIT_A = _ew(GAIT_TAU_S)
+_STILL_B, _STILL_A = _ew(STILL_TAU_S)
 _PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
 
 
 @dataclass(frozen=True)
 class FilterState:
-    """Filter memories of the current segment and the last principal axis (sign-aligned)."""
+    """Filter memories of the current segment, the principal axis, and the recent still poses.
+
+    ``poses`` holds the unit gravity directions of the last three confirmed still periods: a still period
+    whose direction differs from all of them by more than ``POSE_CHANGE_DEG`` is a new posture (lying down on
+    the bench, bending over for a row) and the band-pass restarts from it, instead of ringing for seconds.
+    Reps move between two poses at most, so they never restart it.
+    """
 
     bp_zi: np.ndarray
     cov_zi: np.ndarray
     env_zi: np.ndarray
+    gait_zi: np.ndarray
+    gait_env_zi: np.ndarray
+    still_zi: np.ndarray
+    still_run: int
+    poses: tuple[tuple[float, float, float], ...]
     axis: np.ndarray
     n_seen: int
 
     @classmethod
     def start(cls, first_g: np.ndarray) -> FilterState:
         """Fresh state for a segment that starts with the reading ``first_g`` (steady state, no transient)."""
-        return cls(_SOS_ZI[:, :, None] * first_g[None, None, :], np.zeros((1, 6)), np.zeros(1), np.zeros(3), 0)
+        still_zi = np.r_[first_g, first_g * first_g][None, :] * _STILL_A[1] * -1.0
+        return cls(
+            _SOS_ZI[:, :, None] * first_g[None, None, :], np.zeros((1, 6)), np.zeros(1),
+            _SOS_GAIT_ZI[:, :, None] * np.array([1.0, 0.0])[None, None, :] * float(np.linalg.norm(first_g)),
+            np.zeros((1, 2)), still_zi, 0, (), np.zeros(3), 0,
+        )
 
 
 @dataclass(frozen=True)
 class RepSignal:
-    """Projected band-passed acceleration (g) and its running RMS (g) at grid times (s)."""
+    """Projected band-passed acceleration and its running RMS; running RMS of the magnitude in the step
+    and stride bands (all g)."""
 
-    t_s: np.ndarray
     x_g: np.ndarray
     rms_g: np.ndarray
+    step_g: np.ndarray
+    stride_g: np.ndarray
+
+
+def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int]]:
+    """Indices where a new posture is confirmed; updates the stillness memory."""
+    moments, still_zi = signal.lfilter(_STILL_B, _STILL_A, np.c_[acc_g, acc_g * acc_g], axis=0, zi=state.still_zi)
+    var = np.sum(moments[:, 3:] - moments[:, :3] ** 2, axis=1)
+    still = var < STILL_G**2
+    last_moving = np.maximum.accumulate(np.where(~still, np.arange(len(still)), -1))
+    run = np.where(last_moving >= 0, np.arange(len(still)) - last_moving, np.arange(len(still)) + 1 + state.still_run)
+    poses, resets = list(state.poses), []
+    cos_max = np.cos(np.radians(POSE_CHANGE_DEG))
+    for k in np.flatnonzero(run == STILL_N):
+        pose = moments[k, :3] / max(float(np.linalg.norm(moments[k, :3])), 1e-9)
+        if poses and all(float(np.dot(pose, p)) < cos_max for p in poses):
+            resets.append(int(k))
+        poses = [*poses[-2:], tuple(float(v) for v in pose)]
+    new = FilterState(state.bp_zi, state.cov_zi, state.env_zi, state.gait_zi, state.gait_env_zi, still_zi,
+                      int(run[-1]) if len(run) else state.still_run, tuple(poses), state.axis, state.n_seen)
+    return new, resets
 
 
 def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
@@ -73,8 +124,7 @@ def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
     return vecs * np.cumprod(flips)[:, None]
 
 
-def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, np.ndarray, np.ndarray]:
-    """Filter one run of grid samples of a single segment; returns (state, x_g, rms_g)."""
+def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, RepSignal]:
     bp, bp_zi = signal.sosfilt(_SOS, acc_g, axis=0, zi=state.bp_zi)
     prods = np.stack([bp[:, i] * bp[:, j] for i, j in _PAIRS], axis=1)
     cov, cov_zi = signal.lfilter(_COV_B, _COV_A, prods, axis=0, zi=state.cov_zi)
@@ -90,5 +140,38 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, np.
         per_sample = np.broadcast_to(state.axis, acc_g.shape)
     x = np.einsum("ij,ij->i", bp, per_sample)
     ms, env_zi = signal.lfilter(_ENV_B, _ENV_A, x * x, zi=state.env_zi)
-    new_state = FilterState(bp_zi, cov_zi, env_zi, axis, state.n_seen + len(acc_g))
-    return new_state, x, np.sqrt(np.maximum(ms, 0.0))
+    gait, gait_ms, gait_zi, gait_env_zi = _gait(state, acc_g)
+    new_state = FilterState(bp_zi, cov_zi, env_zi, gait_zi, gait_env_zi, state.still_zi, state.still_run,
+                            state.poses, axis, state.n_seen + len(acc_g))
+    rms = np.sqrt(np.maximum(np.c_[ms, gait_ms], 0.0))
+    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2])
+
+
+def _gait(state: FilterState, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step-band and stride-band content of the acceleration magnitude, and their running mean squares."""
+    mag = np.linalg.norm(acc_g, axis=1)
+    step, step_zi = signal.sosfilt(_SOS_GAIT[:2], mag, zi=state.gait_zi[:, :, 0])
+    stride, stride_zi = signal.sosfilt(_SOS_GAIT[2:], mag, zi=state.gait_zi[:, :, 1])
+    both = np.c_[step, stride]
+    ms, env_zi = signal.lfilter(_GAIT_B, _GAIT_A, both * both, axis=0, zi=state.gait_env_zi)
+    return both, ms, np.stack([step_zi, stride_zi], axis=-1), env_zi
+
+
+def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, RepSignal]:
+    """Filter one run of grid samples (g) of a single segment into the rep signal.
+
+    Walking is tracked separately so that its arm swing or torso sway, which can look like fast reps, can be
+    told apart from lifting: footsteps make the magnitude bounce at twice the swing rate.
+    """
+    state, resets = _pose_resets(state, acc_g)
+    parts = []
+    bounds = sorted({0, *resets, len(acc_g)})
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if a in resets:
+            state = FilterState(_SOS_ZI[:, :, None] * acc_g[a][None, None, :], np.zeros((1, 6)), state.env_zi,
+                                state.gait_zi, state.gait_env_zi, state.still_zi, state.still_run,
+                                state.poses, state.axis, state.n_seen)
+        state, part = _filter_run(state, acc_g[a:b])
+        parts.append(part)
+    fields = ("x_g", "rms_g", "step_g", "stride_g")
+    return state, RepSignal(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))

@@ -82,8 +82,8 @@ class RepCounter:
                 self._filters = FilterState.start(chunk.acc_g[a])
             if self._filters is None:
                 continue
-            self._filters, x, rms = filter_step(self._filters, chunk.acc_g[a:b])
-            self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], x, rms)
+            self._filters, sig = filter_step(self._filters, chunk.acc_g[a:b])
+            self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
         self._maybe_close()

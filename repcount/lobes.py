@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from repcount.filters import RepSignal
 from repcount.grid import GRID_FS_HZ
 
 ENTER = 0.45
@@ -18,7 +19,8 @@ FLOOR_G = 0.006
 
 @dataclass(frozen=True)
 class Lobe:
-    """One half-wave: sign, peak time (s) and |peak| (g), area (g s), first and last time (s)."""
+    """One half-wave: sign, peak time (s), |peak| (g), area (g s), first and last time (s), and the mean
+    step-band and stride-band RMS of the magnitude over it (g)."""
 
     sign: int
     peak_s: float
@@ -26,15 +28,19 @@ class Lobe:
     area_gs: float
     start_s: float
     end_s: float
+    step_g: float
+    stride_g: float
 
 
 @dataclass(frozen=True)
 class LobeState:
-    """Samples (t, x, threshold) of the run still open at the end of the last chunk."""
+    """Samples (t, x, threshold, step and stride RMS) of the run still open at the end of the last chunk."""
 
     t_s: np.ndarray = field(default_factory=lambda: np.empty(0))
     x_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     h_g: np.ndarray = field(default_factory=lambda: np.empty(0))
+    step_g: np.ndarray = field(default_factory=lambda: np.empty(0))
+    stride_g: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,37 +48,39 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
-def _lobes_in(t_s: np.ndarray, x_g: np.ndarray, h_g: np.ndarray, upto: int) -> list[Lobe]:
+def _lobes_in(state: LobeState, upto: int) -> list[Lobe]:
     """Lobes whose run ends before index ``upto``."""
     out = []
+    t_s, h_g = state.t_s, state.h_g
     for sign in (1, -1):
-        y = sign * x_g
+        y = sign * state.x_g
         starts, stops = _runs(y > 0.5 * h_g)
         for a, b in zip(starts, stops, strict=True):
             if b > upto or not np.any(y[a:b] > h_g[a:b]):
                 continue
             k = a + int(np.argmax(y[a:b]))
             area = float(np.sum(y[a:b])) / GRID_FS_HZ
-            out.append(Lobe(sign, float(t_s[k]), float(y[k]), area, float(t_s[a]), float(t_s[b - 1])))
+            out.append(Lobe(sign, float(t_s[k]), float(y[k]), area, float(t_s[a]), float(t_s[b - 1]),
+                            float(np.mean(state.step_g[a:b])), float(np.mean(state.stride_g[a:b]))))
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 
-def lobe_step(
-    state: LobeState, t_s: np.ndarray, x_g: np.ndarray, rms_g: np.ndarray
-) -> tuple[LobeState, list[Lobe]]:
-    """Add grid samples of one segment; return the lobes that closed."""
+def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeState, list[Lobe]]:
+    """Add grid samples (times and rep signal) of one segment; return the lobes that closed."""
     t = np.r_[state.t_s, t_s]
-    x = np.r_[state.x_g, x_g]
-    h = np.r_[state.h_g, np.maximum(ENTER * rms_g, FLOOR_G)]
+    x = np.r_[state.x_g, sig.x_g]
+    h = np.r_[state.h_g, np.maximum(ENTER * sig.rms_g, FLOOR_G)]
+    step = np.r_[state.step_g, sig.step_g]
+    stride = np.r_[state.stride_g, sig.stride_g]
     inside = np.abs(x) > 0.5 * h
     same_side = np.r_[True, np.sign(x[1:]) == np.sign(x[:-1])]
     open_from = len(x)
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
-    lobes = _lobes_in(t, x, h, open_from)
-    return LobeState(t[open_from:], x[open_from:], h[open_from:]), lobes
+    lobes = _lobes_in(LobeState(t, x, h, step, stride), open_from)
+    return LobeState(t[open_from:], x[open_from:], h[open_from:], step[open_from:], stride[open_from:]), lobes
 
 
 def lobe_flush(state: LobeState) -> list[Lobe]:
     """Close the run still open (end of a segment or of the stream)."""
-    return _lobes_in(state.t_s, state.x_g, state.h_g, len(state.x_g))
+    return _lobes_in(state, len(state.x_g))

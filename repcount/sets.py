@@ -24,7 +24,11 @@ PERIOD_S = (0.7, 12.0)
 SPACING_RATIO = (0.5, 2.2)
 MIN_AREA_FRACTION = 0.3
 EDGE_AREA_FRACTION = 0.55
+EDGE_PEAK_FRACTION = 0.6
+EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
+WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
+WALK_MIN_STEP_G = 0.03
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class Wave:
     area_gs: float
     first_peak_s: float
     last_peak_s: float
+    walking: bool
+
+
+def _walking(lobe: Lobe) -> bool:
+    return lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_MIN_STEP_G)
 
 
 def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
@@ -48,10 +57,11 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
             big = lobe.peak_g > w.peak_g
             waves[-1] = Wave(
                 w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
-                w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s,
+                w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
             )
         else:
-            waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s))
+            waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
+                              _walking(lobe)))
     return waves
 
 
@@ -72,13 +82,25 @@ def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
     return idx
 
 
+def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) -> bool:
+    """An edge wave must look like its neighbours: similar area and peak, spaced like the rest."""
+    areas = np.array([waves[i].area_gs for i in idx])
+    peaks = np.array([waves[i].peak_g for i in idx])
+    period = float(np.median(np.abs(np.diff([waves[i].peak_s for i in idx]))))
+    w = waves[edge]
+    spacing = abs(w.peak_s - waves[inner].peak_s) / period
+    return bool(
+        w.area_gs < EDGE_AREA_FRACTION * np.median(areas)
+        or w.peak_g < EDGE_PEAK_FRACTION * np.median(peaks)
+        or not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]
+    )
+
+
 def _trim_edges(idx: list[int], waves: Sequence[Wave]) -> list[int]:
     while len(idx) > MIN_REPS:
-        areas = np.array([waves[i].area_gs for i in idx])
-        med = float(np.median(areas))
-        if areas[0] < EDGE_AREA_FRACTION * med and areas[0] <= areas[-1]:
+        if _edge_is_weak(idx[0], idx[1], idx, waves):
             idx = idx[1:]
-        elif areas[-1] < EDGE_AREA_FRACTION * med:
+        elif _edge_is_weak(idx[-1], idx[-2], idx, waves):
             idx = idx[:-1]
         else:
             break
@@ -90,7 +112,7 @@ def _best_run(waves: Sequence[Wave]) -> list[int]:
     best: list[int] = []
     best_key = (0, 0.0)
     for sign in (1, -1):
-        idx = [i for i, w in enumerate(waves) if w.sign == sign]
+        idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
         if not idx:
             continue
         big = float(np.percentile([waves[i].area_gs for i in idx], 75))

@@ -146,6 +146,8 @@ def _walk(track: _Track, seconds: float, rng: np.random.Generator, placement: st
     pitch0, _ = track.last_pose()
     env = np.clip(np.minimum(t, t[-1] - t) / 0.8, 0, 1)
     up = env * 0.025 * np.sin(2 * np.pi * step_hz * t)
+    for t_step in np.arange(rng.uniform(0, 0.5), t[-1], 1.0 / step_hz):  # heel strikes: sharp, broadband
+        up += env * rng.uniform(0.002, 0.004) * np.exp(-0.5 * ((t - t_step) / 0.025) ** 2)
     fwd = env * 0.01 * np.sin(2 * np.pi * step_hz * t + 1.0)
     swing_deg = 25.0 if placement == "wrist" else (12.0 if placement == "upper_arm" else 2.0)
     pitch = _ramp(pitch0, 0.0, n) + env * np.radians(swing_deg) * np.sin(np.pi * step_hz * t)

@@ -1,0 +1,188 @@
+"""Rep-counting bench: SPAR real wrist sets and synthetic sets/sessions, ours vs the plain baseline.
+
+Run: python tests/bench/bench_reps.py [--quick]
+Prints Markdown tables: per dataset and exercise, sets, exact %, within +-1 %, MAE, bias for the counter and
+the baseline; live (0.1 s chunks) vs offline agreement; live detection delay; set detection; speed.
+SPAR: Burns et al., Physiol. Meas. 39 (2018) 075007, doi:10.1088/1361-6579/aacfd9 (subjects 1-10, BSD-3).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from repcount.baseline import baseline_count
+from repcount.live import RepCounter
+from repcount.session import analyse_session
+from repcount.synth import synth_session, synth_set
+
+SPAR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "reps" / "spar"
+SYNTH_EXERCISES = ("squat", "bench_press", "deadlift", "barbell_row", "curl", "overhead_press", "push_up", "lunge")
+
+
+def live_run(t_s: np.ndarray, acc_g: np.ndarray, chunk_s: float = 0.1) -> RepCounter:
+    counter = RepCounter()
+    edges = np.searchsorted(t_s, np.arange(t_s[0], t_s[-1] + chunk_s, chunk_s))
+    for a, b in zip(edges[:-1], np.r_[edges[1:-1], len(t_s)], strict=False):
+        counter.step(t_s[a:b], acc_g[a:b])
+    counter.flush()
+    return counter
+
+
+def stats(errors: list[int]) -> str:
+    e = np.array(errors)
+    if not len(e):
+        return "0 | - | - | - | -"
+    return (f"{len(e)} | {100 * np.mean(e == 0):.0f} | {100 * np.mean(np.abs(e) <= 1):.0f} | "
+            f"{np.mean(np.abs(e)):.2f} | {np.mean(e):+.2f}")
+
+
+def table(title: str, rows: dict[str, dict[str, list[int]]], extra: dict[str, str]) -> None:
+    print(f"\n### {title}\n")
+    print("| group | method | sets | exact % | within 1 % | MAE | bias | live==offline % |")
+    print("|---|---|---|---|---|---|---|---|")
+    for group in sorted(rows, key=lambda g: (g == "ALL", g)):
+        for method in ("ours", "baseline"):
+            if method in rows[group]:
+                agree = extra.get(group, "-") if method == "ours" else ""
+                print(f"| {group} | {method} | {stats(rows[group][method])} | {agree} |")
+
+
+def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    data = np.loadtxt(path, delimiter=",", skiprows=1)
+    return data[:, 0], data[:, 1:4]
+
+
+def bench_spar() -> None:
+    labels = SPAR / "labels.csv"
+    if not labels.exists():
+        print(f"\nSPAR not found at {SPAR}: skipped")
+        return
+    rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    agree: dict[str, list[bool]] = defaultdict(list)
+    with labels.open() as f:
+        for rec in csv.DictReader(f):
+            t, acc = read_csv(SPAR / "sets" / rec["file"])
+            truth = int(rec["reps"])
+            ours = sum(s.n_reps for s in analyse_session(t, acc))
+            live = sum(s.n_reps for s in live_run(t, acc).sets)
+            for g in (rec["exercise"], "ALL"):
+                rows[g]["ours"].append(ours - truth)
+                rows[g]["baseline"].append(baseline_count(t, acc) - truth)
+                agree[g].append(live == ours)
+    table("SPAR (real, wrist, 50 Hz, 140 sets; nothing fitted to it)", rows,
+          {g: f"{100 * np.mean(v):.0f}" for g, v in agree.items()})
+
+
+def _set_errors(sess, detected) -> tuple[int, float]:
+    """Count error of the one truth set, using every detected set in the recording."""
+    return sum(s.n_reps for s in detected) - len(sess.sets[0].rep_times), 0.0
+
+
+def _delays(sess, counter: RepCounter) -> list[float]:
+    """For each truth rep k of each set: time the live count first reached k minus the rep's end."""
+    out = []
+    for truth in sess.sets:
+        reached: dict[int, float] = {}
+        for ev in counter.events:
+            if truth.start_s - 10 <= ev.t_s <= truth.end_s + 15:
+                for k in range(1, ev.count + 1):
+                    reached.setdefault(k, ev.t_s)
+        for k, (_, _, end) in enumerate(truth.rep_times, start=1):
+            if k in reached:
+                out.append(reached[k] - end)
+    return out
+
+
+def bench_synth_sets(quick: bool) -> None:
+    rng = np.random.default_rng(2024)
+    configs = [("chest", 200.0, 1.0), ("chest", 25.0, 1.0), ("wrist", 50.0, 1.0), ("wrist", 10.0, 1.0),
+               ("upper_arm", 100.0, 1.0), ("chest", 100.0, 2.0), ("wrist", 100.0, 0.4)]
+    rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    agree: dict[str, list[bool]] = defaultdict(list)
+    delays: list[float] = []
+    n_each = 2 if quick else 4
+    for placement, fs, speed in configs:
+        for exercise in SYNTH_EXERCISES:
+            for _ in range(n_each):
+                n = int(rng.integers(3, 16))
+                sess = synth_set(exercise, n, placement=placement, fs_hz=fs, rng=rng, speed=speed,
+                                 irregular=bool(rng.random() < 0.3))
+                t, acc = sess.t_s, sess.acc_g
+                sets = analyse_session(t, acc)
+                err, _ = _set_errors(sess, sets)
+                sub = sess.sets[0]
+                lo, hi = np.searchsorted(t, [sub.start_s - 1.0, sub.end_s + 1.0])
+                base = baseline_count(t[lo:hi], acc[lo:hi]) - n
+                counter = live_run(t, acc)
+                delays += _delays(sess, counter)
+                live_n = sum(s.n_reps for s in counter.sets)
+                for g in (f"{placement} {fs:g}Hz x{speed:g}", exercise, "ALL"):
+                    rows[g]["ours"].append(err)
+                    rows[g]["baseline"].append(base)
+                    agree[g].append(live_n == err + n)
+    table("Synthetic single sets (set-up, re-rack, walking, rest around each; baseline gets the true set bounds)",
+          rows, {g: f"{100 * np.mean(v):.0f}" for g, v in agree.items()})
+    d = np.array(delays)
+    print(f"\nLive detection delay (count reaches k minus true end of rep k), {len(d)} reps: "
+          f"median {np.median(d):+.2f} s, p95 {np.percentile(d, 95):+.2f} s")
+
+
+def bench_sessions(quick: bool) -> None:
+    plan = [("squat", 8, 90.0), ("squat", 8, 90.0), ("squat", 8, 120.0), ("bench_press", 10, 90.0),
+            ("bench_press", 10, 90.0), ("bench_press", 10, 120.0), ("barbell_row", 10, 90.0),
+            ("barbell_row", 10, 90.0), ("barbell_row", 10, 60.0)]
+    found = missed = extra = exact = within = 0
+    n_sessions = 3 if quick else 8
+    for seed in range(n_sessions):
+        for placement in ("chest", "wrist"):
+            sess = synth_session(plan, placement=placement, fs_hz=200.0, rng=np.random.default_rng(seed))
+            det = analyse_session(sess.t_s, sess.acc_g)
+            used = set()
+            for truth in sess.sets:
+                hits = [i for i, d in enumerate(det) if d.start_s < truth.end_s and d.end_s > truth.start_s]
+                if not hits:
+                    missed += 1
+                    continue
+                found += 1
+                used.update(hits)
+                e = sum(det[i].n_reps for i in hits) - len(truth.rep_times)
+                exact += e == 0
+                within += abs(e) <= 1
+            extra += len(det) - len(used)
+    total = found + missed
+    print(f"\n### Synthetic sessions (demo plan: 3 squat + 3 bench + 3 row sets, 200 Hz, chest and wrist)\n")
+    print("| sets | found % | false sets | exact % of sets | within 1 % of sets |")
+    print("|---|---|---|---|---|")
+    print(f"| {total} | {100 * found / total:.0f} | {extra} | {100 * exact / total:.0f} | {100 * within / total:.0f} |")
+
+
+def bench_speed() -> None:
+    plan = [(e, 10, 90.0) for e in SYNTH_EXERCISES] * 3
+    sess = synth_session(plan, placement="chest", fs_hz=200.0, rng=np.random.default_rng(7))
+    hours = (sess.t_s[-1] - sess.t_s[0]) / 3600.0
+    t0 = time.perf_counter()
+    analyse_session(sess.t_s, sess.acc_g)
+    offline = (time.perf_counter() - t0) / hours
+    t0 = time.perf_counter()
+    live_run(sess.t_s, sess.acc_g)
+    live = (time.perf_counter() - t0) / (hours * 3600.0)
+    print("\n### Speed (200 Hz, 3 axes)\n")
+    print(f"offline: {offline:.3f} s per hour of data; live (0.1 s chunks): {100 * live:.2f} % of one core per stream")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    bench_spar()
+    bench_synth_sets(quick)
+    bench_sessions(quick)
+    bench_speed()
+
+
+if __name__ == "__main__":
+    main()
