@@ -12,6 +12,7 @@ from collections.abc import Sequence
 #: ``register(subparsers) -> None`` adding one parser with ``set_defaults(func=run)``.
 COMMANDS: tuple[str, ...] = (
     "demo",
+    "hrv",
     "replay",
     "serve",
     "simulate",

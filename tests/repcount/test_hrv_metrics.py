@@ -1,0 +1,70 @@
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repcount.hrv import hrv_metrics, sample_entropy
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "hrv" / "pyhrv_sample_short.txt"
+
+# NeuroKit2 0.2.13 on the raw series (reference_neurokit2.csv, row pyhrv_sample_short,raw).
+NK_RAW = {"mean_nn_ms": 888.955, "sdnn_ms": 95.6904, "rmssd_ms": 101.301,
+          "sd1_ms": 71.7372, "sd2_ms": 114.956, "sampen": 1.71224}
+
+
+@pytest.fixture(scope="module")
+def rr() -> np.ndarray:
+    return np.loadtxt(FIXTURE)
+
+
+@pytest.mark.parametrize(("key", "expected"), sorted(NK_RAW.items()))
+def test_matches_neurokit2_on_real_recording(rr: np.ndarray, key: str, expected: float) -> None:
+    value = getattr(hrv_metrics(rr, correct=False), key)
+    assert value == pytest.approx(expected, rel=5e-4)
+
+
+def test_pnn50_uses_successive_differences(rr: np.ndarray) -> None:
+    d = np.abs(np.diff(rr))
+    # NeuroKit2 divides by N (48.368 %); we divide by N - 1 like Kubios.
+    assert hrv_metrics(rr, correct=False).pnn50_pct == pytest.approx(100 * np.mean(d > 50))
+    assert hrv_metrics(rr, correct=False).pnn50_pct == pytest.approx(48.368 * 337 / 336, rel=1e-4)
+
+
+def _sinusoid_rr(duration_s: float, mean_ms: float, comps: list[tuple[float, float]]) -> np.ndarray:
+    t, out = 0.0, []
+    while t < duration_s:
+        rr = mean_ms
+        for _ in range(5):
+            rr = mean_ms + sum(a * np.sin(2 * np.pi * f * (t + rr / 1000)) for a, f in comps)
+        t += rr / 1000
+        out.append(rr)
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize("spectrum", ["welch", "lomb"])
+def test_band_powers_match_sinusoid_amplitudes(spectrum: str) -> None:
+    rr = _sinusoid_rr(300.0, 900.0, [(30.0, 0.1), (20.0, 0.25)])
+    m = hrv_metrics(rr, correct=False, spectrum=spectrum)  # type: ignore[arg-type]
+    assert m.lf_ms2 == pytest.approx(30.0**2 / 2, rel=0.1)
+    assert m.hf_ms2 == pytest.approx(20.0**2 / 2, rel=0.1)
+    assert m.resp_rate_bpm == pytest.approx(15.0, abs=0.5)
+
+
+def test_short_recording_has_null_metrics_with_reasons() -> None:
+    m = hrv_metrics(np.full(40, 1000.0) + np.arange(40) % 3)
+    assert m.rmssd_ms is not None
+    assert m.hf_ms2 is None and "60 s" in m.reasons["hf_ms2"]
+    assert m.lf_ms2 is None and "120 s" in m.reasons["lf_ms2"]
+    assert m.sampen is None and "100 beats" in m.reasons["sampen"]
+    assert set(m.to_dict()["reasons"]) == set(m.reasons)  # type: ignore[arg-type]
+
+
+def test_rejects_non_positive_intervals() -> None:
+    with pytest.raises(ValueError, match="rr_ms"):
+        hrv_metrics(np.array([800.0, 0.0, 810.0]))
+
+
+def test_sample_entropy_of_periodic_series_is_zero() -> None:
+    assert sample_entropy(np.tile([800.0, 900.0, 850.0], 50)) == pytest.approx(0.0)
+    assert math.isnan(sample_entropy(np.full(50, 800.0)))
