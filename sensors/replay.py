@@ -39,6 +39,7 @@ class _Playback:
     events: list[TraceEvent]
     cursor: int = 0
     dropped: int = 0
+    unknown: int = 0
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -84,6 +85,16 @@ class ReplayRadio:
 
     def playback(self, address: str) -> _Playback | None:
         return self._playback.get(address)
+
+    @property
+    def not_replayed(self) -> int:
+        """Recorded notifications no client subscribed to in time (dropped, as a device would)."""
+        return sum(p.dropped for p in self._playback.values())
+
+    @property
+    def unknown_characteristics(self) -> int:
+        """Recorded notifications from characteristics missing from the device's GATT table."""
+        return sum(p.unknown for p in self._playback.values())
 
     async def finished(self) -> None:
         """Wait until every device has played its last event."""
@@ -295,7 +306,9 @@ class ReplayClient(BaseBleakClient):
                     break  # the recording ended with the device leaving: nothing left to reconnect to
                 self._link_lost()
                 return
-            if event.kind == "notify":
+            if event.kind == "notify" and self.services.get_characteristic(event.char) is None:
+                playback.unknown += 1  # not in the device's GATT table: no radio would carry it
+            elif event.kind == "notify":
                 if await self._wait_for_gate(self._gate_key(event)):
                     self._radio.deliver_at(event.t_ns)
                     self._callbacks[event.char](bytearray(event.payload))

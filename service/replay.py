@@ -27,6 +27,7 @@ class ReplayReport:
     skipped_lines: dict[int, str] = field(default_factory=dict)
     decode_errors: dict[str, int] = field(default_factory=dict)
     unknown_characteristics: int = 0
+    not_replayed: int = 0
     sets: int = 0
 
 
@@ -89,7 +90,8 @@ async def replay_trace(folder: Path, db: sqlite_utils.Database, *, speed: float 
         writer.finish(decoder, radio.now_ns())
     report.samples = writer.samples_stored
     report.decode_errors = {f"{a} {c}": n for (a, c), n in decoder.errors.items()}
-    report.unknown_characteristics = sum(decoder.unknown_characteristics.values())
+    report.unknown_characteristics = sum(decoder.unknown_characteristics.values()) + radio.unknown_characteristics
+    report.not_replayed = radio.not_replayed
     labels = meta.get("truth", {}).get("sets", [])
     report.sets = len(analyse_stored_session(db, writer.session_id, labels=labels))
     return report

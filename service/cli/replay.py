@@ -35,6 +35,8 @@ def summary(report: ReplayReport) -> str:
         parts.append(f"{sum(report.decode_errors.values())} undecodable packet(s) skipped")
     if report.unknown_characteristics:
         parts.append(f"{report.unknown_characteristics} notification(s) from unknown characteristics ignored")
+    if report.not_replayed:
+        parts.append(f"{report.not_replayed} recorded notification(s) not replayed (nobody subscribed)")
     return "; ".join(parts)
 
 
