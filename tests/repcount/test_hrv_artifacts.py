@@ -37,14 +37,14 @@ def test_extra_beat_is_merged_back_exactly() -> None:
     np.testing.assert_allclose(res.rr_ms, rr)
 
 
-def test_ectopic_beat_is_interpolated_keeping_time() -> None:
+def test_ectopic_beat_is_interpolated_within_half_a_beat() -> None:
     rr = _clean()
     bad = rr.copy()
     bad[200] -= 0.3 * rr[200]
     bad[201] += 0.3 * rr[200]
     res = correct_artifacts(bad)
     assert 2 <= res.n_ectopic <= 3  # the pair, sometimes a neighbour
-    assert res.rr_ms.sum() == pytest.approx(bad.sum())
+    assert res.rr_ms.sum() == pytest.approx(bad.sum(), abs=0.5 * np.median(rr))
     assert rmssd_ms(res.rr_ms) == pytest.approx(rmssd_ms(rr), rel=0.03)
 
 
