@@ -1,62 +1,113 @@
-"""The web application: ``create_app(settings)`` builds it; nothing is created at import time."""
+"""The web application: ``create_app(settings)`` builds it; nothing is created at import time.
+
+Errors are rendered by one set of handlers: JSON ``{"detail": "..."}`` under ``/api/`` (and for any client
+that asks for JSON), the HTML error page elsewhere. Every client error is a 4xx with a message.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
 
-from service import queries
-from service.charts import line_chart
+from service import api, queries
 from service.db import open_db
+from service.remote_ingest import BatchWriter
+from service.security import BodyTooLarge, Guard
 from service.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    # One connection, used only from the event loop's thread: every endpoint is ``async def``.
-    app = FastAPI(title="liftmind", version="0.1.0")
-    templates = Jinja2Templates(directory=str(TEMPLATES))
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    # One read/write connection for the endpoints, used only from the event loop's thread (every endpoint is
+    # ``async def``); remote batches go through the single writer thread and its own connection.
     db = open_db(settings.db_path)
+    writer = BatchWriter(settings.db_path, live=settings.live_remote)
 
-    @app.exception_handler(queries.NotFound)
-    async def not_found(request: Request, exc: queries.NotFound) -> Any:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=404)
-        return templates.TemplateResponse(request, "error.html", {"message": str(exc)}, status_code=404)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        try:
+            yield
+        finally:
+            writer.stop()
 
-    @app.get("/", response_class=HTMLResponse)
-    async def home(request: Request) -> Any:
-        return templates.TemplateResponse(request, "index.html", {"sessions": queries.list_sessions(db)})
+    app = FastAPI(title="liftmind", version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
+                  docs_url="/api/docs", redoc_url=None)
+    app.state.db = db
+    app.state.writer = writer
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
+    app.add_middleware(Guard, settings=settings)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(api.router)
+    _add_error_handlers(app)
 
-    @app.get("/sessions/{session_id}", response_class=HTMLResponse)
-    async def session_page(request: Request, session_id: int) -> Any:
-        session = queries.get_session(db, session_id)
-        hr = queries.heart_rate_series(db, session_id)
-        chart = line_chart(
-            [(t, float(b)) for t, b in hr], spans=[(s["start_s"], s["end_s"]) for s in session["sets"]]
-        )
-        return templates.TemplateResponse(request, "session.html", {"session": session, "hr_chart": chart})
-
-    @app.get("/api/sessions")
-    async def api_sessions() -> list[dict[str, Any]]:
-        return queries.list_sessions(db)
-
-    @app.get("/api/sessions/{session_id}")
-    async def api_session(session_id: int) -> dict[str, Any]:
-        session = queries.get_session(db, session_id)
-        session["heart_rate"] = [{"t_s": t, "bpm": b} for t, b in queries.heart_rate_series(db, session_id)]
-        return session
-
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "the request body is not valid JSON"
+    parts = []
+    for e in errors[:5]:
+        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+    return 422, "; ".join(parts)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(queries.NotFound)
+    async def not_found(request: Request, exc: queries.NotFound) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, *_validation_message(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        messages = {404: f"no page at {request.url.path}", 405: f"{request.method} is not allowed here"}
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
+            else messages.get(exc.status_code, str(exc.detail))
+        response = _error(request, exc.status_code, detail)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return _error(request, 413, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(request, 500, "internal error; the server log has the details")

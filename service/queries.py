@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlite_utils
@@ -56,3 +57,73 @@ def heart_rate_series(db: sqlite_utils.Database, session_id: int) -> list[tuple[
             "select t_ns, bpm from hr_samples where session_id = ? and bpm > 0 order by t_ns", [session_id]
         ).fetchall()
     ]
+
+
+# --- Reads of the JSON API (service/api.py) ----------------------------------------------------------------
+
+
+def _one(db: sqlite_utils.Database, sql: str, params: list[Any], what: str) -> dict[str, Any]:
+    rows = list(db.query(sql, params))
+    if not rows:
+        raise NotFound(f"{what} does not exist")
+    return rows[0]
+
+
+def get_session_row(db: sqlite_utils.Database, session_id: int) -> dict[str, Any]:
+    return _one(db, "select * from sessions where id = ?", [session_id], f"session {session_id}")
+
+
+def get_set(db: sqlite_utils.Database, set_id: int) -> dict[str, Any]:
+    return _one(
+        db,
+        """
+        select id, session_id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, confidence, load_kg,
+               load_display_unit, rpe, rir, rest_before_s, algorithm
+        from sets where id = ?
+        """,
+        [set_id],
+        f"set {set_id}",
+    )
+
+
+_CHECKIN_SQL = """
+    select c.*,
+           case when c.sleep is not null and c.stress is not null and c.fatigue is not null
+                     and c.soreness is not null then c.sleep + c.stress + c.fatigue + c.soreness end as hooper_total,
+           case when c.srpe is not null and s.ended_at is not null
+                then c.srpe * round((julianday(s.ended_at) - julianday(s.started_at)) * 1440, 1) end
+                as session_load_au
+    from checkins c left join sessions s on s.id = c.session_id
+"""
+
+
+def get_checkin(db: sqlite_utils.Database, checkin_id: int) -> dict[str, Any]:
+    return _one(db, _CHECKIN_SQL + " where c.id = ?", [checkin_id], f"check-in {checkin_id}")
+
+
+def checkins(db: sqlite_utils.Database, *, session_id: int | None = None) -> list[dict[str, Any]]:
+    """Check-ins with their Hooper total and session load (sRPE x minutes), newest first."""
+    where = "where c.session_id = ?" if session_id is not None else ""
+    params = [session_id] if session_id is not None else []
+    return list(db.query(_CHECKIN_SQL + f" {where} order by c.taken_at desc, c.id desc limit 5000", params))
+
+
+_HRV_COLUMNS = """id, kind, session_id, taken_at, posture, device, window_s, n_beats, artifact_pct, mean_rr_ms,
+    mean_hr_bpm, rmssd_ms, ln_rmssd, sdnn_ms, pnn50_pct, metrics, algorithm, created_at"""
+
+
+def _hrv_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "metrics": json.loads(row["metrics"] or "{}")}
+
+
+def get_hrv_reading(db: sqlite_utils.Database, reading_id: int) -> dict[str, Any]:
+    sql = f"select {_HRV_COLUMNS} from hrv_readings where id = ?"
+    return _hrv_row(_one(db, sql, [reading_id], f"HRV reading {reading_id}"))
+
+
+def hrv_readings(db: sqlite_utils.Database, *, session_id: int | None = None) -> list[dict[str, Any]]:
+    """HRV readings with their metrics decoded, oldest first."""
+    where = "where session_id = ?" if session_id is not None else ""
+    params = [session_id] if session_id is not None else []
+    sql = f"select {_HRV_COLUMNS} from hrv_readings {where} order by taken_at, id limit 5000"
+    return [_hrv_row(row) for row in db.query(sql, params)]

@@ -9,10 +9,9 @@ from pathlib import Path
 from sensors.errors import TraceError
 from service.cli import CliError
 from service.cli.replay import summary
-from service.cli.serve import add_bind_arguments, serve
+from service.cli.serve import add_bind_arguments, serve, settings_from_args
 from service.db import open_db
 from service.replay import replay_trace
-from service.settings import Settings
 
 #: The bundled demo trace, in the source tree beside the packages.
 DEMO_TRACE = Path(__file__).resolve().parents[2] / "fixtures" / "demo_session"
@@ -42,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     print(summary(report), flush=True)
     if not args.no_serve:
-        serve(Settings(db_path=args.db, host=args.host, port=args.port))
+        serve(settings_from_args(args, args.db))
     return 0

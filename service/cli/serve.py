@@ -1,14 +1,22 @@
-"""``liftmind serve``: the web view and JSON API over a database."""
+"""``liftmind serve``: the web view and JSON API over a database.
+
+Binds 127.0.0.1 by default. Any other address needs an access token (``--token`` or the
+``LIFTMIND_TOKEN`` environment variable), then required on every request; without one it refuses to start.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import uvicorn
 
 from service.app import create_app
-from service.settings import Settings
+from service.cli import CliError
+from service.settings import LOOPBACK_HOSTS, TOKEN_ENV, Settings
+
+MIN_TOKEN_CHARS = 16
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,13 +31,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def add_bind_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--token", default=None, metavar="TOKEN",
+                        help=f"access token required on every request (default: ${TOKEN_ENV}); "
+                             "required when --host is not a loopback address")
+
+
+def settings_from_args(args: argparse.Namespace, db_path: Path) -> Settings:
+    """Settings for ``args``; raises `CliError` for a non-loopback bind without a usable token."""
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    loopback = args.host in LOOPBACK_HOSTS or args.host.startswith("127.")
+    if not loopback and token is None:
+        raise CliError(f"binding {args.host} needs an access token: pass --token or set {TOKEN_ENV}")
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise CliError(f"the access token must be at least {MIN_TOKEN_CHARS} characters")
+    return Settings(db_path=db_path, host=args.host, port=args.port, token=token)
 
 
 def serve(settings: Settings) -> None:
-    print(f"liftmind: serving {settings.db_path} on http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    auth = " (access token required)" if settings.token else ""
+    print(f"liftmind: serving {settings.db_path} on http://{settings.host}:{settings.port}/{auth}", flush=True)
+    # access_log off: URLs may carry ?token= on a first visit, and tokens never go to logs.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                access_log=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    serve(Settings(db_path=args.db, host=args.host, port=args.port))
+    serve(settings_from_args(args, args.db))
     return 0

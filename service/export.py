@@ -1,0 +1,41 @@
+"""Export and import of whole tables: rows as plain JSON-ready dicts, blobs as base64 text."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlite_utils
+
+#: Tables that belong to SQLite or to the migration bookkeeping, never exported.
+INTERNAL = ("sqlite_sequence", "migrations")
+
+
+def table_names(db: sqlite_utils.Database) -> list[str]:
+    return [name for name in db.table_names() if name not in INTERNAL and not name.startswith("sqlite_")]
+
+
+def _plain(value: Any) -> Any:
+    return base64.b64encode(value).decode() if isinstance(value, bytes) else value
+
+
+def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict[str, Any]]:
+    """Every row of ``table`` in primary-key order, blobs base64-encoded."""
+    order = ", ".join(f"[{pk}]" for pk in db[table].pks)
+    cursor = db.execute(f"select * from [{table}] order by {order}")
+    columns = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+
+
+def import_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert exported rows into ``table`` (existing primary keys are kept, not replaced); returns rows added."""
+    types = db[table].columns_dict
+    blobs = [name for name, kind in types.items() if kind is bytes]
+    before = db[table].count
+    prepared = ({k: (base64.b64decode(v) if k in blobs and isinstance(v, str) else v) for k, v in row.items()}
+                for row in rows)
+    with db.conn:
+        db[table].insert_all(prepared, ignore=True, batch_size=500)
+    return db[table].count - before

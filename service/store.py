@@ -1,0 +1,128 @@
+"""Every write the API, the HTML forms and the CLI share: check-ins, set edits, HRV readings, sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from service.models import CheckinIn, HrvReadingIn, SessionIn, SetPatch
+from service.queries import NotFound
+
+#: Version tag stored with every HRV reading computed here.
+HRV_ALGORITHM = "repcount.hrv/0.2"
+LB_PER_KG = 1 / 0.45359237
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _iso(value: dt.datetime | None) -> str:
+    if value is None:
+        return now_iso()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def require_session(db: sqlite_utils.Database, session_id: int | None) -> None:
+    if session_id is not None and db.execute("select 1 from sessions where id = ?", [session_id]).fetchone() is None:
+        raise NotFound(f"session {session_id} does not exist")
+
+
+def create_session(db: sqlite_utils.Database, session: SessionIn) -> int:
+    started = session.started_at or dt.datetime.now(dt.UTC)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=dt.UTC)
+    with db.conn:
+        cursor = db.execute(
+            "insert into sessions (title, started_at, t0_ns, source, synthetic) values (?, ?, ?, ?, 0)",
+            [session.title, _iso(started), int(started.timestamp() * 1e9), session.source],
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def add_checkin(db: sqlite_utils.Database, checkin: CheckinIn) -> int:
+    """Store a validated check-in; raises `NotFound` for an unknown session."""
+    require_session(db, checkin.session_id)
+    row = checkin.model_dump(exclude={"taken_at"})
+    row["taken_at"] = _iso(checkin.taken_at)
+    row["created_at"] = now_iso()
+    with db.conn:
+        cursor = db.execute(
+            f"insert into checkins ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def update_set(db: sqlite_utils.Database, set_id: int, patch: SetPatch) -> None:
+    """Apply the user's edits to a set (only the fields given); ``reps_detected`` is never touched."""
+    if db.execute("select 1 from sets where id = ?", [set_id]).fetchone() is None:
+        raise NotFound(f"set {set_id} does not exist")
+    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
+    changes["updated_at"] = now_iso()
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    with db.conn:
+        db.execute(f"update sets set {assignments} where id = ?", [*changes.values(), set_id])
+
+
+def kg_to_lb(load_kg: float | None) -> float | None:
+    """Display helper: kilograms (stored) to pounds, rounded to 0.1 lb; the stored value is never rounded."""
+    return None if load_kg is None else round(load_kg * LB_PER_KG, 1)
+
+
+def _metrics(rr_ms: np.ndarray) -> dict[str, Any]:
+    try:
+        from repcount.hrv import hrv_metrics  # type: ignore[attr-defined]
+    except ImportError:
+        return _time_domain(rr_ms)
+    return dict(hrv_metrics(rr_ms, correct=True).to_dict())
+
+
+def _time_domain(rr_ms: np.ndarray) -> dict[str, Any]:
+    """Uncorrected time-domain metrics, used only while `repcount.hrv.hrv_metrics` is not available."""
+    from repcount.hrv import rmssd_ms
+
+    rmssd = float(rmssd_ms(rr_ms))
+    return {
+        "n_beats": len(rr_ms), "corrected_pct": 0.0, "duration_s": float(rr_ms.sum() / 1000),
+        "mean_nn_ms": float(rr_ms.mean()), "sdnn_ms": float(rr_ms.std(ddof=1)), "rmssd_ms": rmssd,
+        "ln_rmssd": math.log(rmssd) if rmssd > 0 else None,
+        "pnn50_pct": float(100 * np.mean(np.abs(np.diff(rr_ms)) > 50)),
+        "mean_hr_bpm": float(60000 / rr_ms.mean()),
+    }
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def add_hrv_reading(db: sqlite_utils.Database, reading: HrvReadingIn) -> int:
+    """Compute the reading's metrics from its RR intervals and store both (the RR as raw float32)."""
+    require_session(db, reading.session_id)
+    rr = np.asarray(reading.rr_ms, dtype=np.float64)
+    metrics = _clean(_metrics(rr))
+    row = {
+        "kind": reading.kind, "session_id": reading.session_id, "taken_at": _iso(reading.taken_at),
+        "posture": reading.posture, "device": reading.device, "window_s": float(rr.sum() / 1000),
+        "n_beats": len(rr), "artifact_pct": metrics.get("corrected_pct"),
+        "mean_rr_ms": metrics.get("mean_nn_ms"), "mean_hr_bpm": metrics.get("mean_hr_bpm"),
+        "rmssd_ms": metrics.get("rmssd_ms"), "ln_rmssd": metrics.get("ln_rmssd"),
+        "sdnn_ms": metrics.get("sdnn_ms"), "pnn50_pct": metrics.get("pnn50_pct"),
+        "metrics": json.dumps(metrics), "rr_ms": rr.astype("<f4").tobytes(),
+        "algorithm": HRV_ALGORITHM, "created_at": now_iso(),
+    }
+    with db.conn:
+        cursor = db.execute(
+            f"insert into hrv_readings ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
+        )
+    return int(cursor.lastrowid or 0)
