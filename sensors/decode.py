@@ -14,16 +14,17 @@ import numpy as np
 from sensors.errors import DecodeError
 from sensors.gatt import HEART_RATE_MEASUREMENT, PMD_CONTROL_POINT, PMD_DATA
 from sensors.heart_rate import decode_heart_rate
+from sensors.pmd_frames import decode_data_frame, frame_kind
 from sensors.polar_pmd import (
     ControlPointResponse,
     Measurement,
     MeasurementStopped,
+    OpCode,
     Setting,
     decode_control_point,
-    decode_data_frame,
     decode_settings,
 )
-from sensors.timestamps import ClockSync, SampleClock
+from sensors.timestamps import GAP_TOLERANCE, ClockSync, SampleClock
 from sensors.trace import TraceEvent
 
 DEFAULT_RATES_HZ = {Measurement.ACC: 200.0, Measurement.ECG: 130.0}
@@ -41,7 +42,11 @@ class HeartRateSample:
 
 @dataclass(frozen=True)
 class SampleFrame:
-    """Samples of one PMD frame: ``values`` (n, channels) int32; ``device_t_ns`` per sample."""
+    """Samples of one PMD frame: ``values`` (n, channels) int32; ``device_t_ns`` per sample.
+
+    ``device_t_ns`` is the device clock made continuous across clock resets (see ``StreamDecoder``);
+    ``gap_ns`` / ``lost_samples`` describe a detected gap before this frame (0 if none).
+    """
 
     addr: str
     measurement: Measurement
@@ -50,6 +55,7 @@ class SampleFrame:
     values: np.ndarray
     gap_ns: int
     lost_samples: int
+    clock_reset: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,9 @@ class _DeviceState:
     rates_hz: dict[Measurement, float] = field(default_factory=lambda: dict(DEFAULT_RATES_HZ))
     factors: dict[Measurement, float] = field(default_factory=dict)
     clocks: dict[Measurement, SampleClock] = field(default_factory=dict)
+    last_arrival_ns: dict[Measurement, int] = field(default_factory=dict)
+    last_device_ns: dict[Measurement, int] = field(default_factory=dict)
+    shift_ns: int = 0  # added to the device clock to keep it continuous across resets
     sync: ClockSync = field(default_factory=ClockSync)
 
 
@@ -93,6 +102,9 @@ class StreamDecoder:
         if event.kind == "write":
             self._on_write(event)
             return []
+        if event.kind == "disconnected":
+            self._restart(event.addr, None)
+            return []
         if event.kind != "notify":
             return []
         try:
@@ -116,10 +128,16 @@ class StreamDecoder:
         self.unknown_characteristics[(event.addr, event.char)] += 1
         return []
 
+    def _restart(self, addr: str, measurements: tuple[int, ...] | None) -> None:
+        """Streams stopped (link lost, STOP, device-initiated stop): the next frames do not spread back."""
+        for measurement, clock in self.device(addr).clocks.items():
+            if measurements is None or measurement in measurements:
+                clock.restart()
+
     def _on_write(self, event: TraceEvent) -> None:
         """A START we sent tells the sample rate of the stream to come."""
         p = event.payload
-        if event.char != PMD_CONTROL_POINT or len(p) < 2 or p[0] != 0x02:
+        if event.char != PMD_CONTROL_POINT or len(p) < 2 or p[0] != OpCode.START:
             return
         try:
             settings = decode_settings(p[2:])
@@ -127,32 +145,57 @@ class StreamDecoder:
         except (DecodeError, ValueError):
             return
         state = self.device(event.addr)
-        if Setting.SAMPLE_RATE in settings:
-            state.rates_hz[measurement] = float(settings[Setting.SAMPLE_RATE][0])
-        state.clocks.pop(measurement, None)
+        if Setting.SAMPLE_RATE in settings and settings[Setting.SAMPLE_RATE][0] > 0:
+            rate_hz = float(settings[Setting.SAMPLE_RATE][0])
+            if rate_hz != state.rates_hz.get(measurement):
+                state.clocks.pop(measurement, None)
+            state.rates_hz[measurement] = rate_hz
+        self._restart(event.addr, (measurement,))
 
     def _on_control(self, addr: str, message: ControlPointResponse | MeasurementStopped) -> None:
         state = self.device(addr)
-        if isinstance(message, ControlPointResponse) and message.ok and message.op_code == 0x02:
-            measurement = Measurement(message.measurement) if message.measurement in Measurement._value2member_map_ else None
-            if measurement is not None and message.params:
+        if isinstance(message, MeasurementStopped):
+            self._restart(addr, message.measurements)
+            return
+        if message.ok and message.op_code == OpCode.START and message.params:
+            if message.measurement in Measurement._value2member_map_:
                 settings = decode_settings(message.params)
                 if Setting.FACTOR in settings:
-                    state.factors[measurement] = float(settings[Setting.FACTOR][0])
-        if isinstance(message, MeasurementStopped):
-            for clock in state.clocks.values():
-                clock.reset()
+                    state.factors[Measurement(message.measurement)] = float(settings[Setting.FACTOR][0])
 
     def _on_frame(self, event: TraceEvent) -> SampleFrame:
         state = self.device(event.addr)
-        measurement = Measurement(event.payload[0] & 0x3F) if event.payload else Measurement.ACC
-        frame = decode_data_frame(event.payload, factor=state.factors.get(measurement, 1.0))
-        clock = state.clocks.get(frame.measurement)
+        kind, _, _ = frame_kind(event.payload)
+        factor = state.factors.get(Measurement(kind), 1.0) if kind in Measurement._value2member_map_ else 1.0
+        frame = decode_data_frame(event.payload, factor=factor)
+        m = frame.measurement
+        clock = state.clocks.get(m)
         if clock is None:
-            clock = state.clocks[frame.measurement] = SampleClock(state.rates_hz.get(frame.measurement, 200.0))
+            clock = state.clocks[m] = SampleClock(state.rates_hz.get(m, DEFAULT_RATES_HZ[Measurement.ACC]))
         placed = clock.place(frame.timestamp_ns, len(frame.samples))
-        state.sync.observe(frame.timestamp_ns, event.t_ns)
+        gap_ns, lost = placed.gap_ns, placed.lost_samples
+        if placed.clock_reset:
+            gap_ns, lost = self._bridge_reset(state, m, frame.timestamp_ns, len(frame.samples), event.t_ns, clock)
+        t_ns = placed.t_ns + state.shift_ns
+        state.last_arrival_ns[m], state.last_device_ns[m] = event.t_ns, int(t_ns[-1])
+        state.sync.observe(int(t_ns[-1]), event.t_ns)
         values = np.asarray(frame.samples, dtype=np.int32)
-        return SampleFrame(
-            event.addr, frame.measurement, event.t_ns, placed.t_ns, values, placed.gap_ns, placed.lost_samples
-        )
+        return SampleFrame(event.addr, m, event.t_ns, t_ns, values, gap_ns, lost, placed.clock_reset)
+
+    def _bridge_reset(
+        self, state: _DeviceState, m: Measurement, timestamp_ns: int, n: int, arrival_ns: int, clock: SampleClock
+    ) -> tuple[int, int]:
+        """The device clock went back (power loss): continue the device timeline from host time.
+
+        The gap is what host time says passed beyond this frame's own duration; the shift makes this
+        frame's last sample land one gap after the previous frame's last sample.
+        """
+        previous_arrival, previous_device = state.last_arrival_ns.get(m), state.last_device_ns.get(m)
+        if previous_arrival is None or previous_device is None:
+            state.shift_ns = 0
+            return 0, 0
+        gap_ns = max(0, arrival_ns - previous_arrival - round(n * clock.period_ns))
+        state.shift_ns = previous_device + gap_ns + round(n * clock.period_ns) - timestamp_ns
+        if gap_ns <= GAP_TOLERANCE * clock.period_ns:
+            return 0, 0
+        return gap_ns, round(gap_ns / clock.period_ns)

@@ -13,7 +13,8 @@ import numpy as np
 
 from sensors.gatt import HEART_RATE_MEASUREMENT, PMD_CONTROL_POINT, PMD_DATA
 from sensors.heart_rate import RR_UNITS_PER_S, encode_heart_rate
-from sensors.polar_pmd import Measurement, Setting, encode_raw_frame, start_command
+from sensors.pmd_frames import encode_raw_frame
+from sensors.polar_pmd import Measurement, Setting, start_command
 from sensors.trace import TraceEvent
 
 #: The H10's clock after it lost power: 2019-01-01T00:00Z in ns since 2000-01-01.
