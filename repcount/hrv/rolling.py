@@ -1,0 +1,85 @@
+"""Rolling heart rate and RMSSD over the last N beats, O(1) work per beat.
+
+The state keeps a ring of the last N intervals with the running sum of the intervals and of
+the squared successive differences inside the window. The sums are recomputed exactly from
+the ring every N beats (amortised O(1)), so rounding never builds up, and the schedule
+depends on the beat count only: any chunking of a stream gives the same values as one call
+over the whole array, and those equal :func:`~repcount.hrv.rmssd_ms` of each window.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+@dataclass(frozen=True)
+class RollingValues:
+    """Per input beat: mean HR (``60000 / mean RR``) and RMSSD of the window ending there."""
+
+    hr_bpm: NDArray[np.float64]
+    rmssd_ms: NDArray[np.float64]
+
+
+class RollingHrv:
+    """Streaming HR and RMSSD over the last ``n_beats`` intervals.
+
+    Parameters
+    ----------
+    n_beats : int
+        Window length in intervals (at least 2). Until the window is full the values cover
+        the beats seen so far; RMSSD is ``nan`` before the second beat.
+
+    Examples
+    --------
+    >>> roll = RollingHrv(3)
+    >>> out = roll.update([800.0, 810.0, 790.0, 800.0])
+    >>> [round(float(v), 2) for v in out.rmssd_ms]
+    [nan, 10.0, 15.81, 15.81]
+    """
+
+    def __init__(self, n_beats: int = 30) -> None:
+        if n_beats < 2:
+            raise ValueError(f"`n_beats` must be >= 2, got {n_beats}")
+        self.n_beats = n_beats
+        self._ring: deque[float] = deque(maxlen=n_beats)
+        self._sum_ms = 0.0
+        self._sum_sq = 0.0
+        self._count = 0
+
+    def _resync(self) -> None:
+        ring = np.fromiter(self._ring, dtype=float)
+        d = np.diff(ring)
+        self._sum_ms = float(ring.sum())
+        self._sum_sq = float(np.dot(d, d))
+
+    def _push(self, rr: float) -> tuple[float, float]:
+        ring = self._ring
+        if len(ring) == self.n_beats:
+            old, nxt = ring[0], ring[1]
+            self._sum_ms -= old
+            self._sum_sq -= (nxt - old) ** 2
+        if ring:
+            self._sum_sq += (rr - ring[-1]) ** 2
+        ring.append(rr)
+        self._sum_ms += rr
+        self._count += 1
+        if self._count % self.n_beats == 0:
+            self._resync()
+        n = len(ring)
+        rmssd = float(np.sqrt(max(self._sum_sq, 0.0) / (n - 1))) if n > 1 else float("nan")
+        return 60000.0 * n / self._sum_ms, rmssd
+
+    def update(self, rr_ms: ArrayLike) -> RollingValues:
+        """Add intervals (ms) and return the rolling values after each of them."""
+        values = [self._push(float(v)) for v in np.asarray(rr_ms, dtype=float).ravel()]
+        arr = np.asarray(values, dtype=float).reshape(-1, 2)
+        return RollingValues(hr_bpm=arr[:, 0], rmssd_ms=arr[:, 1])
+
+
+def rolling_hrv(rr_ms: ArrayLike, n_beats: int = 30) -> RollingValues:
+    """Batch rolling HR and RMSSD: one :class:`RollingHrv` update over the whole array."""
+    return RollingHrv(n_beats).update(rr_ms)
