@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from service import api, queries
+from service import api, pages, queries
 from service.db import open_db
 from service.remote_ingest import BatchWriter
 from service.security import BodyTooLarge, Guard
@@ -53,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(Guard, settings=settings)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router)
+    app.include_router(pages.build_router(db))
     _add_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)

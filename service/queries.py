@@ -59,6 +59,65 @@ def heart_rate_series(db: sqlite_utils.Database, session_id: int) -> list[tuple[
     ]
 
 
+# --- Read functions for the web pages (service/pages.py) -------------------------------------------------
+
+
+def session_sets(db: sqlite_utils.Database, session_id: int) -> list[dict[str, Any]]:
+    """The session's sets with every column, user edits (RPE, RIR, confirmed reps) included, in order."""
+    return list(db.query("select * from sets where session_id = ? order by idx", [session_id]))
+
+
+def session_reps(db: sqlite_utils.Database, session_id: int) -> list[dict[str, Any]]:
+    """Every rep of the session's sets, in time order (seconds from session start)."""
+    return list(
+        db.query(
+            """
+            select r.set_id, r.idx, r.start_s, r.turn_s, r.end_s, r.confidence
+            from reps r join sets s on s.id = r.set_id where s.session_id = ? order by r.start_s
+            """,
+            [session_id],
+        )
+    )
+
+
+def rr_series(db: sqlite_utils.Database, session_id: int) -> list[tuple[float, float]]:
+    """(seconds from session start, RR in ms) for the session's beats."""
+    return [
+        (t_s, rr)
+        for t_s, rr in db.execute(
+            """
+            select (r.t_ns - s.t0_ns) / 1e9, r.rr_ms from rr_intervals r join sessions s on s.id = r.session_id
+            where r.session_id = ? order by r.t_ns
+            """,
+            [session_id],
+        ).fetchall()
+    ]
+
+
+def session_volume(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per session: start and end time, volume load (kg x reps, None while no load is logged), set count."""
+    return list(
+        db.query(
+            """
+            select s.id, s.started_at, s.ended_at,
+                   sum(st.load_kg * coalesce(st.reps_confirmed, st.reps_detected)) as volume_load_kg,
+                   count(st.id) as n_sets
+            from sessions s left join sets st on st.session_id = s.id
+            group by s.id order by s.started_at
+            """
+        )
+    )
+
+
+def live_resume_id(db: sqlite_utils.Database, *, max_backlog: int = 2000) -> int:
+    """The live event id to tail after so that a new viewer sees the current set from its start."""
+    last, boundary = db.execute(
+        "select coalesce(max(id), 0), coalesce(max(case when kind in ('set_started', 'set_ended') then id end), 0) "
+        "from live_events"
+    ).fetchone()
+    return int(max(boundary - 1, last - max_backlog, 0))
+
+
 # --- Reads of the JSON API (service/api.py) ----------------------------------------------------------------
 
 
