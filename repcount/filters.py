@@ -22,9 +22,9 @@ STRIDE_BAND_HZ = (0.4, 1.4)
 COV_TAU_S = 3.0
 ENV_TAU_S = 2.5
 GAIT_TAU_S = 1.5
-STILL_TAU_S = 0.3
-STILL_G = 0.02  # RMS deviation below which the sensor is held still
-STILL_N = 10  # grid samples of stillness that confirm a pose
+STILL_TAU_S = 0.15
+STILL_G = 0.03  # RMS deviation below which the sensor is held still
+STILL_N = 8  # grid samples of stillness that confirm a pose
 POSE_CHANGE_DEG = 25.0
 HOP = 10  # grid samples between principal-axis updates
 
@@ -90,6 +90,7 @@ class RepSignal:
     rms_g: np.ndarray
     step_g: np.ndarray
     stride_g: np.ndarray
+    restart: np.ndarray | None = None  # True where a new posture restarted the band-pass
 
 
 def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int]]:
@@ -174,4 +175,6 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
         state, part = _filter_run(state, acc_g[a:b])
         parts.append(part)
     fields = ("x_g", "rms_g", "step_g", "stride_g")
-    return state, RepSignal(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
+    restart = np.zeros(len(acc_g), dtype=bool)
+    restart[resets] = True
+    return state, RepSignal(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields), restart)

@@ -17,7 +17,7 @@ from repcount.filters import FilterState, filter_step
 from repcount.grid import GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step
 from repcount.results import DetectedSet
-from repcount.sets import BOUT_GAP_S, find_sets
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class RepCounter:
     _filters: FilterState | None = None
     _lobes: LobeState = field(default_factory=LobeState)
     _bout: list[Lobe] = field(default_factory=list)
+    _postures_s: list[float] = field(default_factory=list)
     _count: int = 0
     _now_s: float = -np.inf
 
@@ -83,6 +84,8 @@ class RepCounter:
             if self._filters is None:
                 continue
             self._filters, sig = filter_step(self._filters, chunk.acc_g[a:b])
+            if sig.restart is not None:
+                self._postures_s.extend(chunk.t_s[a:b][sig.restart].tolist())
             self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
@@ -94,7 +97,7 @@ class RepCounter:
                 self._close_bout()
             self._bout.append(lobe)
         if lobes:
-            self._update_count(sum(s.n_reps for s in find_sets(self._bout)))
+            self._update_count(sum(s.n_reps for s in self._find()))
 
     def _maybe_close(self) -> None:
         if not self._bout:
@@ -111,9 +114,14 @@ class RepCounter:
 
     def _close_bout(self) -> None:
         if self._bout:
-            self.sets.extend(find_sets(self._bout))
+            self.sets.extend(self._find())
+            self._postures_s = [t for t in self._postures_s if t >= self._bout[-1].end_s]
         self._bout = []
         self._update_count(0)
+
+    def _find(self) -> list[DetectedSet]:
+        first = self._bout[0].start_s - POSTURE_WINDOW_S
+        return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first))
 
     def _update_count(self, count: int) -> None:
         if count != self._count:

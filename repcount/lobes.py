@@ -15,6 +15,7 @@ from repcount.grid import GRID_FS_HZ
 
 ENTER = 0.45
 FLOOR_G = 0.006
+CLIP_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Lobe:
     end_s: float
     step_g: float
     stride_g: float
+    clipped: bool = False  # cut by the start or end of the data: its size says nothing
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class LobeState:
     h_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     step_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     stride_g: np.ndarray = field(default_factory=lambda: np.empty(0))
+    origin_s: float | None = None  # first grid time of the segment
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,8 +51,8 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
-def _lobes_in(state: LobeState, upto: int) -> list[Lobe]:
-    """Lobes whose run ends before index ``upto``."""
+def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe]:
+    """Lobes whose run ends before index ``upto`` (``at_end``: the data stops at ``upto``)."""
     out = []
     t_s, h_g = state.t_s, state.h_g
     for sign in (1, -1):
@@ -60,8 +63,11 @@ def _lobes_in(state: LobeState, upto: int) -> list[Lobe]:
                 continue
             k = a + int(np.argmax(y[a:b]))
             area = float(np.sum(y[a:b])) / GRID_FS_HZ
+            clipped = (at_end and b == upto) or (
+                state.origin_s is not None and t_s[a] - state.origin_s < CLIP_S
+            )
             out.append(Lobe(sign, float(t_s[k]), float(y[k]), area, float(t_s[a]), float(t_s[b - 1]),
-                            float(np.mean(state.step_g[a:b])), float(np.mean(state.stride_g[a:b]))))
+                            float(np.mean(state.step_g[a:b])), float(np.mean(state.stride_g[a:b])), bool(clipped)))
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 
@@ -77,10 +83,12 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     open_from = len(x)
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
-    lobes = _lobes_in(LobeState(t, x, h, step, stride), open_from)
-    return LobeState(t[open_from:], x[open_from:], h[open_from:], step[open_from:], stride[open_from:]), lobes
+    origin = state.origin_s if state.origin_s is not None else (float(t_s[0]) if len(t_s) else None)
+    lobes = _lobes_in(LobeState(t, x, h, step, stride, origin), open_from)
+    rest = LobeState(t[open_from:], x[open_from:], h[open_from:], step[open_from:], stride[open_from:], origin)
+    return rest, lobes
 
 
 def lobe_flush(state: LobeState) -> list[Lobe]:
     """Close the run still open (end of a segment or of the stream)."""
-    return _lobes_in(state, len(state.x_g))
+    return _lobes_in(state, len(state.x_g), at_end=True)

@@ -27,8 +27,10 @@ EDGE_AREA_FRACTION = 0.55
 EDGE_PEAK_FRACTION = 0.6
 EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
+POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
+WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,11 @@ class Wave:
     first_peak_s: float
     last_peak_s: float
     walking: bool
+    clipped: bool
 
 
 def _walking(lobe: Lobe) -> bool:
-    return lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_MIN_STEP_G)
+    return lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_STEP_PEAK * lobe.peak_g, WALK_MIN_STEP_G)
 
 
 def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
@@ -58,10 +61,11 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
             waves[-1] = Wave(
                 w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
+                w.clipped or lobe.clipped,
             )
         else:
             waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
-                              _walking(lobe)))
+                              _walking(lobe), lobe.clipped))
     return waves
 
 
@@ -89,10 +93,11 @@ def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) 
     period = float(np.median(np.abs(np.diff([waves[i].peak_s for i in idx]))))
     w = waves[edge]
     spacing = abs(w.peak_s - waves[inner].peak_s) / period
-    return bool(
+    if not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]:
+        return True
+    return not w.clipped and bool(
         w.area_gs < EDGE_AREA_FRACTION * np.median(areas)
         or w.peak_g < EDGE_PEAK_FRACTION * np.median(peaks)
-        or not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]
     )
 
 
@@ -167,8 +172,15 @@ def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
     return margin
 
 
-def find_sets(lobes: Sequence[Lobe]) -> list[DetectedSet]:
-    """All sets in one bout of lobes, in time order."""
+def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = ()) -> list[DetectedSet]:
+    """All sets in one bout of lobes, in time order.
+
+    ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
+    of the move into it (lying down, bending to the bar) is not part of any rep.
+    """
+    if postures_s:
+        p = np.asarray(postures_s)
+        lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
     waves = merge_lobes(lobes)
     run = _best_run(waves)
     if not run:
