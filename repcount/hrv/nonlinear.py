@@ -127,8 +127,11 @@ def _pair_count(templates: NDArray[np.float64], r: float) -> int:
     Equal templates are merged and weighted by their multiplicity, which makes RR
     quantised by the recorder (1/128 s Holter, 1 ms apps) several times faster.
     """
-    uniq, mult = np.unique(templates, axis=0, return_counts=True)
-    weights = mult.astype(float)
+    order = np.lexsort(templates.T[::-1])
+    rows = templates[order]
+    starts = np.flatnonzero(np.concatenate([[True], np.any(np.diff(rows, axis=0) != 0, axis=1)]))
+    uniq = rows[starts]
+    weights = np.diff(np.append(starts, rows.shape[0])).astype(float)
     tree = cKDTree(uniq, balanced_tree=False)
     pairs = tree.count_neighbors(tree, r, p=np.inf, weights=(weights, weights))
     return int(round(float(pairs))) - templates.shape[0]
