@@ -1,14 +1,17 @@
-"""The BLE reader: the only module that talks to bleak.
+"""The BLE reader: the only module that drives bleak.
 
-It discovers sensors by service, connects, enables notifications and control-point indications, starts
-Polar PMD streams, and hands every raw event to a sink. Callbacks only timestamp and enqueue; decoding
-happens elsewhere (``sensors.decode``). The bleak backend is injectable (``Backend``), so the same code
-runs against a real adapter, a trace replay or a virtual radio.
+It discovers sensors by service, connects (one at a time: stacks refuse concurrent connection attempts),
+checks the ATT MTU, enables control-point indications and data notifications before any command, sends
+PMD commands one at a time, starts the streams, and hands every raw event to a sink. Callbacks only
+timestamp and enqueue; decoding happens elsewhere (``sensors.decode``). A dropped link is reconnected with
+backoff and its streams started again; the decoder marks the gap. The bleak backend is injectable
+(``Backend``), so the same code runs against a real adapter, a trace replay or a virtual radio.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,24 +22,20 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
-from bleak.exc import BleakError
+from bleak.exc import BleakBluetoothNotAvailableError, BleakError
 
-from sensors.errors import DeviceError
+from sensors.errors import AdapterError, DeviceError
 from sensors.gatt import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE, PMD_CONTROL_POINT, PMD_DATA, PMD_SERVICE
-from sensors.polar_pmd import (
-    ControlPointResponse,
-    Measurement,
-    Setting,
-    decode_control_point,
-    start_command,
-    stop_command,
-)
-from sensors.trace import TraceEvent
+from sensors.pmd_commands import PmdControl, StreamRequest, wanted_streams
+from sensors.polar_pmd import PMD_MIN_MTU, Measurement, decode_features
+from sensors.trace import EventKind, TraceEvent
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[TraceEvent], None]
 Clock = Callable[[], int]
+#: Measurements a PMD sensor is assumed to offer when its feature read fails (an H10).
+H10_FEATURES = frozenset({Measurement.ACC, Measurement.ECG})
 
 
 @dataclass(frozen=True)
@@ -55,22 +54,84 @@ class Backend:
     client: type[BaseBleakClient] | None = None
     scanner: type[BaseBleakScanner] | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
+    name: str = "bleak"
 
 
-async def discover(backend: Backend, timeout_s: float = 5.0) -> list[tuple[BLEDevice, AdvertisementData]]:
-    """Sensors advertising the Heart Rate or Polar PMD service."""
-    found = await BleakScanner.discover(
-        timeout=timeout_s,
-        return_adv=True,
-        service_uuids=[HEART_RATE_SERVICE, PMD_SERVICE],
-        backend=backend.scanner,
-        **backend.kwargs,
-    )
-    return list(found.values())
+@contextlib.contextmanager
+def _adapter_errors() -> Any:
+    """No D-Bus / no adapter / Bluetooth off -> one ``AdapterError``."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise AdapterError(
+            f"no Bluetooth adapter found: the system D-Bus / BlueZ is not reachable{where}; "
+            "start bluetoothd with an adapter plugged in, or set LIFTMIND_BLE=bumble:<HCI transport>"
+        ) from None
+    except BleakBluetoothNotAvailableError as exc:
+        raise AdapterError(f"Bluetooth is not available: {exc}; turn Bluetooth on or plug in an adapter") from None
+
+
+async def discover(
+    backend: Backend, timeout_s: float = 5.0, *, any_service: bool = False
+) -> list[tuple[BLEDevice, AdvertisementData]]:
+    """Sensors advertising the Heart Rate or Polar PMD service (every device with ``any_service``)."""
+    with _adapter_errors():
+        found = await BleakScanner.discover(
+            timeout=timeout_s,
+            return_adv=True,
+            service_uuids=None if any_service else [HEART_RATE_SERVICE, PMD_SERVICE],
+            backend=backend.scanner,
+            **backend.kwargs,
+        )
+    return sorted(found.values(), key=lambda pair: -(pair[1].rssi or -999))
+
+
+async def find_devices(backend: Backend, addresses: list[str], timeout_s: float = 10.0) -> list[BLEDevice]:
+    """The devices with these addresses, scanning until all are seen or ``timeout_s`` passes.
+
+    Raises
+    ------
+    DeviceError
+        Naming the addresses not found and the sensors that were.
+    """
+    wanted = {a.upper() for a in addresses}
+    seen: dict[str, tuple[BLEDevice, AdvertisementData]] = {}
+    done = asyncio.Event()
+
+    def on_advertisement(device: BLEDevice, adv: AdvertisementData) -> None:
+        seen[device.address.upper()] = (device, adv)
+        if wanted <= set(seen):
+            done.set()
+
+    with _adapter_errors():
+        async with BleakScanner(on_advertisement, backend=backend.scanner, **backend.kwargs):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout_s)
+    missing = sorted(wanted - set(seen))
+    if missing:
+        around = ", ".join(f"{a} ({d.name or 'no name'})" for a, (d, _) in sorted(seen.items())) or "nothing"
+        raise DeviceError(f"device {', '.join(missing)} not found after {timeout_s:g} s of scanning; seen: {around}")
+    return [seen[a.upper()][0] for a in addresses]
+
+
+@dataclass
+class LinkInfo:
+    """What a connection told about a device: for the trace's ``meta.json``."""
+
+    mtu: int = 23
+    gatt: list[dict[str, Any]] = field(default_factory=list)
+    reads: dict[str, str] = field(default_factory=dict)
+    kind: str = "hr_strap"
 
 
 class DeviceLink:
-    """One sensor's connection, kept up until ``stop`` is set: reconnects with backoff after a drop."""
+    """One sensor's connection, kept up until ``stop`` is set: reconnects with backoff after a drop.
+
+    A refusal (a setting the device does not allow, an MTU too small for PMD) is not retried: ``run``
+    raises ``DeviceError``. Lost links and failed connection attempts are retried forever, waiting
+    ``min_backoff_s`` doubling up to ``max_backoff_s`` between attempts.
+    """
 
     def __init__(
         self,
@@ -80,27 +141,40 @@ class DeviceLink:
         settings: StreamSettings,
         backend: Backend,
         clock: Clock = time.time_ns,
+        connect_lock: asyncio.Lock | None = None,
+        connect_timeout_s: float = 20.0,
+        min_backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
+        on_connected: Callable[[DeviceLink], None] | None = None,
     ) -> None:
         self.device = device
         self._sink = sink
         self._settings = settings
         self._backend = backend
         self._clock = clock
+        self._connect_lock = connect_lock or asyncio.Lock()
+        self._connect_timeout_s = connect_timeout_s
+        self._min_backoff_s = min_backoff_s
         self._max_backoff_s = max_backoff_s
-        self._cp_responses: asyncio.Queue[bytes] = asyncio.Queue()
+        self._on_connected = on_connected
         self._lost = asyncio.Event()
+        self.info = LinkInfo()
+        self.sessions = 0
         self.reconnects = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.device.name} ({self.device.address})" if self.device.name else self.device.address
 
     async def run(self, stop: asyncio.Event) -> None:
         """Stream until ``stop`` is set; a dropped link is reconnected and its streams restarted."""
-        backoff_s = 0.5
+        backoff_s = self._min_backoff_s
         while not stop.is_set():
             try:
                 await self._session(stop)
-                backoff_s = 0.5
+                backoff_s = self._min_backoff_s
             except (BleakError, TimeoutError, OSError) as exc:
-                log.warning("%s: %r; retrying in %.1f s", self.device.address, exc, backoff_s)
+                log.warning("%s: %s; retrying in %.1f s", self.label, exc, backoff_s)
             if stop.is_set():
                 return
             self.reconnects += 1
@@ -114,85 +188,118 @@ class DeviceLink:
         client = BleakClient(
             self.device,
             disconnected_callback=self._on_disconnect,
+            timeout=self._connect_timeout_s,
             backend=self._backend.client,
             **self._backend.kwargs,
         )
-        await client.connect()
+        async with self._connect_lock:
+            with _adapter_errors():
+                await client.connect()
+        self.sessions += 1
         self._emit("connected")
+        control: PmdControl | None = None
         try:
-            started = await self._subscribe_and_start(client)
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._lost.wait())]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
-            if client.is_connected:
-                for measurement in started:
-                    await self._write(client, PMD_CONTROL_POINT, stop_command(measurement))
+            control = await self._subscribe_and_start(client)
+            if self._on_connected is not None:
+                self._on_connected(self)
+            await self._wait(stop, control)
         finally:
             if client.is_connected:
+                if control is not None:
+                    await control.stop_all()
                 await client.disconnect()
                 self._emit("disconnected")
 
-    async def _subscribe_and_start(self, client: BleakClient) -> list[Measurement]:
+    async def _wait(self, stop: asyncio.Event, control: PmdControl | None) -> None:
+        """Until ``stop`` or a lost link; a stream the device stopped on its own is started again."""
+        while not stop.is_set() and not self._lost.is_set():
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._lost.wait())]
+            if control is not None:
+                waiters.append(asyncio.ensure_future(control.stopped_by_device.get()))
+            done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+            if control is not None and waiters[-1] in done and not stop.is_set() and not self._lost.is_set():
+                await control.restart(waiters[-1].result())
+
+    async def _subscribe_and_start(self, client: BleakClient) -> PmdControl | None:
         chars = {c.uuid for s in client.services for c in s.characteristics}
+        self.info = LinkInfo(mtu=client.mtu_size, gatt=_gatt_table(client))
         if HEART_RATE_MEASUREMENT in chars:
             await client.start_notify(HEART_RATE_MEASUREMENT, self._notifier(HEART_RATE_MEASUREMENT))
         if PMD_CONTROL_POINT not in chars or PMD_DATA not in chars:
-            return []
-        await client.start_notify(PMD_CONTROL_POINT, self._on_control_point)
-        await client.start_notify(PMD_DATA, self._notifier(PMD_DATA))
-        wanted = [
-            (
-                Measurement.ACC,
-                {
-                    Setting.SAMPLE_RATE: self._settings.acc_rate_hz,
-                    Setting.RESOLUTION: 16,
-                    Setting.RANGE: self._settings.acc_range_g,
-                },
-            )
-        ]
-        if self._settings.ecg:
-            wanted.append((Measurement.ECG, {Setting.SAMPLE_RATE: 130, Setting.RESOLUTION: 14}))
-        started = []
-        for measurement, settings in wanted:
-            await self._command(client, start_command(measurement, settings))
-            started.append(measurement)
-        return started
-
-    async def _command(self, client: BleakClient, command: bytes) -> ControlPointResponse:
-        await self._write(client, PMD_CONTROL_POINT, command)
-        response = decode_control_point(await asyncio.wait_for(self._cp_responses.get(), timeout=5.0))
-        if not isinstance(response, ControlPointResponse):
-            raise DeviceError(f"{self.device.address} answered {command.hex(' ')} with a stop notice")
-        if not response.ok and response.status.name != "ALREADY_IN_STATE":
+            return None
+        self.info.kind = "polar_pmd"
+        await _acquire_mtu(client)
+        self.info.mtu = client.mtu_size
+        if self.info.mtu < PMD_MIN_MTU:
             raise DeviceError(
-                f"{self.device.name or self.device.address} refused command {command.hex(' ')}: "
-                f"{response.status.name.lower().replace('_', ' ')}"
+                f"{self.label} accepted an ATT MTU of only {self.info.mtu} bytes; "
+                f"Polar PMD streaming needs at least {PMD_MIN_MTU}"
             )
-        return response
+        control = PmdControl(client, self.label, self._sink_write)
+        await client.start_notify(PMD_CONTROL_POINT, self._control_point_callback(control))
+        await client.start_notify(PMD_DATA, self._notifier(PMD_DATA))
+        features = await self._features(client)
+        for request in wanted_streams(self._settings.acc_rate_hz, self._settings.acc_range_g, self._settings.ecg):
+            if request.measurement not in features:
+                offered = ", ".join(sorted(m.name for m in features)) or "nothing"
+                raise DeviceError(f"{self.label} does not offer {request.measurement.name}; it offers {offered}")
+            await control.start(request)
+        return control
 
-    async def _write(self, client: BleakClient, char: str, payload: bytes) -> None:
+    async def _features(self, client: BleakClient) -> frozenset[Measurement]:
+        try:
+            blob = bytes(await client.read_gatt_char(PMD_CONTROL_POINT))
+            self.info.reads[PMD_CONTROL_POINT] = blob.hex()
+            return decode_features(blob)
+        except (BleakError, ValueError) as exc:
+            log.warning("%s: PMD feature read failed (%s); assuming an H10 (ACC, ECG)", self.label, exc)
+            return H10_FEATURES
+
+    def _sink_write(self, char: str, payload: bytes) -> None:
         self._sink(TraceEvent(self._clock(), self.device.address, "write", char, payload))
-        await client.write_gatt_char(char, payload, response=True)
 
     def _notifier(self, char: str) -> Callable[[Any, bytearray], None]:
+        address, sink, clock = self.device.address, self._sink, self._clock
+
         def on_notify(_: Any, data: bytearray) -> None:
-            self._sink(TraceEvent(self._clock(), self.device.address, "notify", char, bytes(data)))
+            sink(TraceEvent(clock(), address, "notify", char, bytes(data)))
 
         return on_notify
 
-    def _on_control_point(self, _: Any, data: bytearray) -> None:
-        payload = bytes(data)
-        self._sink(TraceEvent(self._clock(), self.device.address, "notify", PMD_CONTROL_POINT, payload))
-        if payload[:1] == b"\xf0":
-            self._cp_responses.put_nowait(payload)
+    def _control_point_callback(self, control: PmdControl) -> Callable[[Any, bytearray], None]:
+        def on_indication(_: Any, data: bytearray) -> None:
+            payload = bytes(data)
+            self._sink(TraceEvent(self._clock(), self.device.address, "notify", PMD_CONTROL_POINT, payload))
+            control.indicated(payload)
+
+        return on_indication
 
     def _on_disconnect(self, _: BleakClient) -> None:
         self._emit("disconnected")
         self._lost.set()
 
-    def _emit(self, kind: str) -> None:
-        self._sink(TraceEvent(self._clock(), self.device.address, kind))  # type: ignore[arg-type]
+    def _emit(self, kind: EventKind) -> None:
+        self._sink(TraceEvent(self._clock(), self.device.address, kind))
+
+
+async def _acquire_mtu(client: BleakClient) -> None:
+    """BlueZ negotiates the MTU itself but bleak reports 23 until asked to look (``_acquire_mtu``)."""
+    acquire = getattr(client._backend, "_acquire_mtu", None)
+    if acquire is not None:
+        with contextlib.suppress(BleakError, AttributeError):
+            await acquire()
+
+
+def _gatt_table(client: BleakClient) -> list[dict[str, Any]]:
+    return [
+        {
+            "uuid": service.uuid,
+            "characteristics": [{"uuid": c.uuid, "properties": list(c.properties)} for c in service.characteristics],
+        }
+        for service in client.services
+    ]
 
 
 async def stream_devices(
@@ -203,7 +310,22 @@ async def stream_devices(
     settings: StreamSettings,
     backend: Backend,
     clock: Clock = time.time_ns,
+    links: list[DeviceLink] | None = None,
 ) -> None:
-    """Stream every device concurrently until ``stop`` is set."""
-    links = [DeviceLink(d, sink, settings=settings, backend=backend, clock=clock) for d in devices]
-    await asyncio.gather(*(link.run(stop) for link in links))
+    """Stream every device concurrently until ``stop`` is set; a refusal by any device stops all of them.
+
+    Pass ``links`` to supply configured ``DeviceLink`` objects instead (``devices`` is then ignored).
+    """
+    if links is None:
+        lock = asyncio.Lock()
+        links = [DeviceLink(d, sink, settings=settings, backend=backend, clock=clock, connect_lock=lock) for d in devices]
+    tasks = [asyncio.ensure_future(link.run(stop)) for link in links]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -17,3 +17,7 @@ class TraceError(SensorError):
 
 class DeviceError(SensorError):
     """A device refused a command or could not be reached."""
+
+
+class AdapterError(SensorError):
+    """No Bluetooth adapter, Bluetooth off, or the system's Bluetooth service unreachable."""

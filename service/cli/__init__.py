@@ -11,9 +11,12 @@ from collections.abc import Sequence
 #: Subcommand modules, in the order ``liftmind --help`` lists them. Each exposes
 #: ``register(subparsers) -> None`` adding one parser with ``set_defaults(func=run)``.
 COMMANDS: tuple[str, ...] = (
+    "decode",
     "demo",
     "hrv",
+    "record",
     "replay",
+    "scan",
     "serve",
     "simulate",
 )

@@ -1,0 +1,185 @@
+"""``liftmind record``: stream live sensors into the database, and every raw packet into a trace beside it.
+
+Ctrl-C or SIGTERM stops cleanly: streams stopped, sensors disconnected, everything flushed. The trace is
+written a line at a time, so even a ``kill -9`` leaves a readable trace up to its last line
+(``liftmind replay`` plays it back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bleak.exc import BleakError
+
+from sensors.backends import backend_from_spec, close_backend
+from sensors.ble import Backend, DeviceLink, StreamSettings, discover, find_devices, stream_devices
+from sensors.decode import HeartRateSample, Record, SampleFrame, StreamDecoder
+from sensors.errors import DeviceError, SensorError
+from sensors.trace import TraceEvent, TraceWriter, write_meta
+from service.cli import CliError
+from service.cli.scan import add_backend_option
+from service.db import open_db
+from service.ingest import SessionWriter
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "record",
+        help="record live sensors into a database",
+        description="Connect to heart-rate straps and Polar sensors (all found by a scan, or the --device "
+        "addresses), stream HR/RR, accelerometer (and ECG) into the database, and write the raw trace "
+        "beside it (<db name>-traces/<UTC time>/). Ctrl-C stops.",
+    )
+    parser.add_argument("--device", action="append", metavar="ADDR", help="sensor address (repeat for several)")
+    parser.add_argument("--acc-rate", type=int, default=200, metavar="HZ", help="accelerometer rate (default 200)")
+    parser.add_argument("--acc-range", type=int, default=8, metavar="G", help="accelerometer range in G (default 8)")
+    parser.add_argument("--ecg", action="store_true", help="also stream ECG (Polar H10, 130 Hz)")
+    parser.add_argument("--db", type=Path, required=True, metavar="FILE", help="SQLite database (created if missing)")
+    parser.add_argument("--title", default=None, help="session title (default: 'Recorded session <time>')")
+    parser.add_argument("--scan-timeout", type=float, default=10.0, metavar="S", help="seconds to look for sensors")
+    parser.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
+    add_backend_option(parser)
+    parser.set_defaults(func=run)
+
+
+@dataclass
+class Tally:
+    """What a recording got, for the closing line."""
+
+    samples: Counter[str] = field(default_factory=Counter)
+    heart_rates: int = 0
+    gaps: int = 0
+    lost_samples: int = 0
+
+    def add(self, records: list[Record]) -> None:
+        for record in records:
+            if isinstance(record, SampleFrame):
+                self.samples[record.measurement.name] += len(record.values)
+                if record.gap_ns > 0:
+                    self.gaps += 1
+                    self.lost_samples += record.lost_samples
+            elif isinstance(record, HeartRateSample):
+                self.heart_rates += 1
+
+
+def trace_folder(db_path: Path, started: dt.datetime) -> Path:
+    """``<db dir>/<db stem>-traces/<UTC time>``: the raw trace lives beside the database."""
+    return db_path.parent / f"{db_path.stem}-traces" / started.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _device_meta(link: DeviceLink) -> dict[str, Any]:
+    return {"address": link.device.address, "name": link.device.name, "kind": link.info.kind,
+            "mtu": link.info.mtu, "gatt": link.info.gatt, "reads": link.info.reads}
+
+
+async def _devices(backend: Backend, args: argparse.Namespace) -> list[Any]:
+    if args.device:
+        return await find_devices(backend, args.device, args.scan_timeout)
+    found = [d for d, _ in await discover(backend, args.scan_timeout)]
+    if not found:
+        raise DeviceError(
+            f"no heart-rate or Polar sensor found after {args.scan_timeout:g} s of scanning "
+            "(an H10 sleeps until it touches skin; a sensor connected to another app does not advertise)"
+        )
+    return found
+
+
+async def record(args: argparse.Namespace, backend: Backend) -> str:
+    """Record until stopped; returns the closing summary line."""
+    started = dt.datetime.now(dt.UTC)
+    devices = await _devices(backend, args)
+    folder = trace_folder(args.db, started)
+    settings = StreamSettings(acc_rate_hz=args.acc_rate, acc_range_g=args.acc_range, ecg=args.ecg)
+    streams = {"hr": {"rate_hz": 1}, "acc": {"sample_rate_hz": args.acc_rate, "range_g": args.acc_range,
+                                              "resolution_bits": 16}}
+    meta: dict[str, Any] = {
+        "description": args.title or f"Recorded session {started:%Y-%m-%d %H:%M} UTC",
+        "synthetic": False, "provenance": "recorded live by liftmind record", "started_at": started.isoformat(),
+        "devices": [{"address": d.address, "name": d.name, "streams": streams} for d in devices],
+    }
+    trace = TraceWriter(folder, meta)
+    writer = SessionWriter(open_db(args.db), t0_ns=time.time_ns(), title=meta["description"], source="record",
+                           devices=meta["devices"], trace_path=str(folder))
+    decoder, tally = StreamDecoder(), Tally()
+
+    def on_event(event: TraceEvent) -> None:
+        trace.write(event)
+        records = decoder.feed(event)
+        tally.add(records)
+        writer.add(records)
+
+    def on_connected(link: DeviceLink) -> None:
+        entry = next(d for d in meta["devices"] if d["address"] == link.device.address)
+        entry.update(_device_meta(link))
+        write_meta(folder, meta)
+
+    try:
+        await _stream(devices, on_event, on_connected, settings, backend, args.duration)
+    finally:
+        writer.finish(decoder, time.time_ns())
+        trace.close()
+    return _summary(writer.session_id, len(devices), tally, decoder, folder)
+
+
+async def _stream(devices: list[Any], on_event: Any, on_connected: Any, settings: StreamSettings,
+                  backend: Backend, duration_s: float | None) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    if duration_s is not None:
+        loop.call_later(duration_s, stop.set)
+    lock = asyncio.Lock()
+    links = [DeviceLink(d, on_event, settings=settings, backend=backend, connect_lock=lock,
+                        on_connected=on_connected) for d in devices]
+    try:
+        await stream_devices(devices, on_event, stop, settings=settings, backend=backend, links=links)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def _summary(session_id: int, n_devices: int, tally: Tally, decoder: StreamDecoder, folder: Path) -> str:
+    samples = ", ".join(f"{n} {name} samples" for name, n in sorted(tally.samples.items())) or "no PMD samples"
+    parts = [f"session {session_id}: {n_devices} device(s), {samples}, {tally.heart_rates} heart-rate packets"]
+    if tally.gaps:
+        parts.append(f"{tally.gaps} gap(s) marked ({tally.lost_samples} samples lost)")
+    errors = sum(decoder.errors.values())
+    if errors:
+        parts.append(f"{errors} undecodable packet(s) skipped")
+    parts.append(f"trace: {folder}")
+    return "; ".join(parts)
+
+
+async def _main(args: argparse.Namespace) -> str:
+    backend = backend_from_spec(args.ble)
+    try:
+        return await record(args, backend)
+    finally:
+        with contextlib.suppress(Exception):
+            await close_backend(backend)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.acc_rate <= 0 or args.acc_range <= 0:
+        raise CliError(f"--acc-rate and --acc-range must be > 0, got {args.acc_rate} and {args.acc_range}")
+    if not args.db.parent.is_dir():
+        raise CliError(f"--db {args.db}: folder {args.db.parent} does not exist")
+    if not args.scan_timeout > 0:
+        raise CliError(f"--scan-timeout must be > 0, got {args.scan_timeout:g}")
+    try:
+        print(asyncio.run(_main(args)))
+    except SensorError as exc:
+        raise CliError(str(exc)) from None
+    except BleakError as exc:
+        raise CliError(f"Bluetooth error: {exc}") from None
+    return 0
