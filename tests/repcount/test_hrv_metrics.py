@@ -3,6 +3,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repcount.hrv import hrv_metrics, sample_entropy
 
@@ -68,3 +70,13 @@ def test_rejects_non_positive_intervals() -> None:
 def test_sample_entropy_of_periodic_series_is_zero() -> None:
     assert sample_entropy(np.tile([800.0, 900.0, 850.0], 50)) == pytest.approx(0.0)
     assert math.isnan(sample_entropy(np.full(50, 800.0)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.floats(1.0, 60000.0), max_size=300), st.booleans())
+def test_any_positive_series_gives_metrics_or_reasons(rr: list[float], correct: bool) -> None:
+    m = hrv_metrics(np.asarray(rr), correct=correct)
+    for key, value in m.to_dict().items():
+        if value is None:
+            assert key in m.reasons
+    assert m.n_beats == len(rr)
