@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline
-from scipy.ndimage import median_filter, percentile_filter
+from scipy.ndimage import percentile_filter
 
 ALPHA = 5.2
 WINDOW_BEATS = 91
@@ -99,15 +99,28 @@ class _Subspaces:
     kind: NDArray[np.int8]
 
 
+def _centred_percentile(a: NDArray[np.float64], pct: float, size: int) -> NDArray[np.float64]:
+    """Running percentile over ``size`` centred beats; windows are truncated at the ends.
+
+    Padding the ends (``mode="nearest"``) would repeat the first or last value up to
+    ``size // 2`` times and let one edge artifact set the threshold of its neighbours.
+    """
+    out = percentile_filter(a, pct, size=size, mode="nearest")
+    half = size // 2
+    for i in [*range(min(half, a.size)), *range(max(a.size - half, 0), a.size)]:
+        out[i] = np.percentile(a[max(i - half, 0) : i + half + 1], pct)
+    return out
+
+
 def _threshold_ms(x: NDArray[np.float64]) -> NDArray[np.float64]:
     a = np.abs(x)
-    q1 = percentile_filter(a, 25, size=WINDOW_BEATS, mode="nearest")
-    q3 = percentile_filter(a, 75, size=WINDOW_BEATS, mode="nearest")
+    q1 = _centred_percentile(a, 25, WINDOW_BEATS)
+    q3 = _centred_percentile(a, 75, WINDOW_BEATS)
     return np.maximum(ALPHA * (q3 - q1) / 2.0, MIN_THRESHOLD_MS)
 
 
 def _subspaces(rr: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
-    med = median_filter(rr, size=MEDIAN_BEATS, mode="nearest")
+    med = _centred_percentile(rr, 50, MEDIAN_BEATS)
     drr = np.empty_like(rr)
     drr[0] = rr[0] - med[0]
     drr[1:] = np.diff(rr)
