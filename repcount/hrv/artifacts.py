@@ -13,7 +13,8 @@ resting recordings with strong respiratory arrhythmia flags 1-3 % of normal beat
 Correction works on the intervals, keeping beat timing wherever the data allow:
 
 - extra beat (a short interval that, added to the next one, makes one normal interval):
-  the two intervals are merged;
+  the two intervals are merged; "normal" means within the threshold of the 11-beat median
+  and within 20 % of it (the threshold alone grows too wide where HR changes fast);
 - missed beats (an interval about k = 2 or 3 times the local median): split into k equal
   intervals;
 - gap (an interval of 3 s or more, or 4 or more local medians: a strap off the skin or a
@@ -44,6 +45,7 @@ MIN_THRESHOLD_MS = 5.0
 GAP_MS = 3000.0
 MAX_PASSES = 3
 UNRELIABLE_PCT = 5.0
+SPLIT_TOLERANCE = 0.2
 
 _EXTRA, _MISSED, _GAP, _ECTOPIC, _LONGSHORT = 1, 2, 3, 4, 5
 
@@ -202,14 +204,15 @@ def _decide(rr: NDArray[np.float64], det: _Subspaces) -> _Subspaces:
     med, th2 = det.med_ms, det.th2_ms
     action = det.kind.copy()
     action[rr >= GAP_MS] = _GAP
+    tol = np.minimum(th2, SPLIT_TOLERANCE * med)
     merged_into = -1
     for j in np.flatnonzero(action):
         if j == merged_into:
             continue
         k = int(np.rint(rr[j] / med[j]))
-        if rr[j] < med[j] and j + 1 < rr.size and abs(rr[j] + rr[j + 1] - med[j]) < th2[j]:
+        if rr[j] < med[j] and j + 1 < rr.size and abs(rr[j] + rr[j + 1] - med[j]) < tol[j]:
             action[j], action[j + 1], merged_into = _EXTRA, 0, j + 1
-        elif 2 <= k <= 3 and abs(rr[j] / k - med[j]) < th2[j]:
+        elif 2 <= k <= 3 and abs(rr[j] / k - med[j]) < tol[j]:
             action[j] = _MISSED
         elif rr[j] >= GAP_MS or k >= 4:
             action[j] = _GAP
