@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Literal
 
@@ -40,6 +40,10 @@ class ReadingVerdict:
     verdict: Verdict
     baseline_verdict: Verdict
     reason: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready mapping."""
+        return asdict(self)
 
 
 def _window(history: Sequence[tuple[date, float]], today: date, days: int) -> np.ndarray:

@@ -24,7 +24,7 @@ Conventions:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -78,6 +78,10 @@ class SessionHeartRate:
     dfa_windows: tuple[AlphaWindow, ...]
     trimp_edwards: float
     trimp_banister: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready mapping (nested sets and windows as dicts)."""
+        return asdict(self)
 
 
 def max_hr_from_age(age_years: float) -> float:

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -49,3 +51,9 @@ def test_needs_max_hr_or_age() -> None:
     t, rr, sets = _session()
     with pytest.raises(ValueError, match="age_years"):
         session_hr_summary(t, rr, sets)
+
+
+def test_summary_is_json_ready() -> None:
+    t, rr, sets = _session()
+    d = session_hr_summary(t, rr, sets, max_hr_bpm=185.0).to_dict()
+    assert json.loads(json.dumps(d))["sets"][0]["start_s"] == 120.0
