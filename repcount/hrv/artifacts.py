@@ -24,7 +24,8 @@ Correction works on the intervals, keeping beat timing wherever the data allow:
   within the threshold (the premature beat + compensatory pause of an ectopic) is
   rescaled to keep its original duration.
 
-Detection and correction repeat (at most ``MAX_PASSES`` times) while artifacts are found.
+Detection and correction repeat (at most ``MAX_PASSES`` times) while artifacts are found;
+the counts add up over the passes.
 A series with more than 5 % corrected beats is flagged as unreliable (Kubios' rule).
 """
 

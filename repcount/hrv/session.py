@@ -104,7 +104,10 @@ def _zone_index(hr_pct: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.searchsorted(np.asarray(ZONE_EDGES_PCT), hr_pct, side="right")
 
 
-def _set_summary(t_s, rr, hr, start_s, end_s, next_start_s) -> SetHeartRate:  # type: ignore[no-untyped-def]
+def _set_summary(
+    t_s: NDArray[np.float64], rr: NDArray[np.float64], hr: NDArray[np.float64],
+    start_s: float, end_s: float, next_start_s: float,
+) -> SetHeartRate:
     reasons: dict[str, str] = {}
     stop = min(end_s + PEAK_LAG_S, next_start_s)
     in_set = (t_s >= start_s) & (t_s <= stop)
@@ -153,7 +156,10 @@ def alpha1_windows(t_s: ArrayLike, rr_ms: ArrayLike) -> tuple[AlphaWindow, ...]:
     return tuple(out)
 
 
-def _banister(dt_min, hr, rest_hr_bpm, max_hr, sex) -> float | None:  # type: ignore[no-untyped-def]
+def _banister(
+    dt_min: NDArray[np.float64], hr: NDArray[np.float64], rest_hr_bpm: float | None,
+    max_hr: float, sex: str | None,
+) -> float | None:
     if rest_hr_bpm is None or sex is None:
         return None
     a, b = (0.64, 1.92) if sex == "male" else (0.86, 1.67)
