@@ -132,7 +132,7 @@ def _pair_count(templates: NDArray[np.float64], r: float) -> int:
     starts = np.flatnonzero(np.concatenate([[True], np.any(np.diff(rows, axis=0) != 0, axis=1)]))
     uniq = rows[starts]
     weights = np.diff(np.append(starts, rows.shape[0])).astype(float)
-    tree = cKDTree(uniq, balanced_tree=False)
+    tree = cKDTree(uniq, balanced_tree=False, compact_nodes=False)
     pairs = tree.count_neighbors(tree, r, p=np.inf, weights=(weights, weights))
     return int(round(float(pairs))) - templates.shape[0]
 
