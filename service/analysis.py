@@ -6,16 +6,21 @@ a newer one from the raw streams it keeps.
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
-from repcount.hrv import rmssd_ms
+from repcount.hrv import SessionHeartRate, rmssd_ms, session_hr_summary
 from repcount.session import DetectedSet, analyse_session
 
 ALGORITHM = "repcount-0.1"
+HR_ALGORITHM = "hrv-session-0.1"
+#: Max HR for zones when the profile has neither max HR nor age (zones are then approximate).
+DEFAULT_MAX_HR_BPM = 190.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,10 @@ def load_acc(db: sqlite_utils.Database, session_id: int) -> AccStream | None:
     return AccStream(device_id, t_s, acc_g)
 
 
+def _json_float(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _label(detected: DetectedSet, labels: list[dict[str, Any]]) -> str | None:
     """The logged exercise whose time span overlaps this set the most, if any."""
     best, best_overlap = None, 0.0
@@ -62,15 +71,44 @@ def _label(detected: DetectedSet, labels: list[dict[str, Any]]) -> str | None:
     return best
 
 
+def load_beats(db: sqlite_utils.Database, session_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Beat times (s from session start) and RR intervals (ms) of the session, in time order."""
+    t0_ns = db["sessions"].get(session_id)["t0_ns"]
+    rows = db.execute("select t_ns, rr_ms from rr_intervals where session_id = ? order by t_ns", [session_id]).fetchall()
+    if not rows:
+        return np.empty(0), np.empty(0)
+    t_ns, rr = np.array(rows, dtype=object).T
+    return (t_ns.astype(np.int64) - t0_ns) / 1e9, rr.astype(np.float64)
+
+
+def _profile(db: sqlite_utils.Database) -> dict[str, Any]:
+    rows = list(db.query("select max_hr_bpm, age_years, rest_hr_bpm, sex from profile where id = 1"))
+    return rows[0] if rows else {}
+
+
+def heart_rate_summary(
+    db: sqlite_utils.Database, session_id: int, sets: list[tuple[float, float]]
+) -> SessionHeartRate | None:
+    """In-session heart rate (zones, per-set peak and recovery, DFA alpha1, TRIMP), or None without beats."""
+    beat_s, rr_ms = load_beats(db, session_id)
+    if len(rr_ms) < 2:
+        return None
+    profile = _profile(db)
+    max_hr = profile.get("max_hr_bpm") or (None if profile.get("age_years") else DEFAULT_MAX_HR_BPM)
+    return session_hr_summary(
+        beat_s, rr_ms, sets, max_hr_bpm=max_hr, age_years=profile.get("age_years"),
+        rest_hr_bpm=profile.get("rest_hr_bpm"), sex=profile.get("sex"),
+    )
+
+
 def analyse_stored_session(
     db: sqlite_utils.Database, session_id: int, *, labels: list[dict[str, Any]] | None = None
 ) -> list[int]:
     """(Re)compute sets, reps and session RMSSD; returns the new set ids. Replaces earlier results."""
     stream = load_acc(db, session_id)
     detected = analyse_session(stream.t_s, stream.acc_g) if stream is not None else []
-    rr = np.array([r[0] for r in db.execute(
-        "select rr_ms from rr_intervals where session_id = ? order by t_ns", [session_id]
-    ).fetchall()])
+    hr = heart_rate_summary(db, session_id, [(d.start_s, d.end_s) for d in detected])
+    _, rr = load_beats(db, session_id)
     set_ids = []
     with db.conn:
         old = [r[0] for r in db.execute("select id from sets where session_id = ?", [session_id]).fetchall()]
@@ -79,11 +117,14 @@ def analyse_stored_session(
         db.execute("delete from sets where session_id = ?", [session_id])
         previous_end: float | None = None
         for idx, found in enumerate(detected, start=1):
+            heart = hr.sets[idx - 1] if hr is not None else None
             set_id = int(db["sets"].insert(
                 {"session_id": session_id, "idx": idx, "exercise": _label(found, labels or []),
                  "start_s": found.start_s, "end_s": found.end_s, "reps_detected": len(found.reps),
                  "confidence": found.confidence, "algorithm": ALGORITHM,
-                 "rest_before_s": None if previous_end is None else found.start_s - previous_end}
+                 "rest_before_s": None if previous_end is None else found.start_s - previous_end,
+                 "peak_hr_bpm": heart and heart.peak_hr_bpm, "hrr60_bpm": heart and heart.hrr60_bpm,
+                 "rest_rmssd_ms": heart and heart.rest_rmssd_ms}
             ).last_pk)
             db["reps"].insert_all(
                 {"set_id": set_id, "idx": i, "start_s": r.start_s, "turn_s": r.turn_s, "end_s": r.end_s,
@@ -93,5 +134,9 @@ def analyse_stored_session(
             previous_end = found.end_s
             set_ids.append(set_id)
         value = rmssd_ms(rr) if len(rr) >= 2 else None
-        db["sessions"].update(session_id, {"rmssd_ms": None if value is None or np.isnan(value) else float(value)})
+        db["sessions"].update(session_id, {
+            "rmssd_ms": None if value is None or np.isnan(value) else float(value),
+            "hr_summary": None if hr is None else json.dumps(hr.to_dict(), allow_nan=False, default=_json_float),
+            "analysis_algorithm": f"{ALGORITHM}; {HR_ALGORITHM}",
+        })
     return set_ids

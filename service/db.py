@@ -194,11 +194,28 @@ def _m004_append_only(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_session_heart_rate(db: sqlite_utils.Database) -> None:
+    """Per-set heart rate (peak, 60-s recovery, rest RMSSD) and the session's HR summary from analysis."""
+    sets = db.table("sets")
+    for column in ("peak_hr_bpm", "hrr60_bpm", "rest_rmssd_ms"):
+        if column not in sets.columns_dict:
+            sets.add_column(column, float)
+    sessions = db.table("sessions")
+    for column, kind in (("hr_summary", str), ("analysis_algorithm", str)):
+        if column not in sessions.columns_dict:
+            sessions.add_column(column, kind)
+    db.execute(
+        "create table if not exists profile (id integer primary key check (id = 1), max_hr_bpm real, "
+        "age_years real, rest_hr_bpm real, sex text check (sex in ('male', 'female')))"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("001_initial", _m001_initial),
     ("002_store", _m002_store),
     ("003_exercises", _m003_exercises),
     ("004_append_only", _m004_append_only),
+    ("005_session_heart_rate", _m005_session_heart_rate),
 )
 
 
