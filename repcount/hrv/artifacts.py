@@ -110,8 +110,15 @@ def _centred_percentile(a: NDArray[np.float64], pct: float, size: int) -> NDArra
     """
     out = percentile_filter(a, pct, size=size, mode="nearest")
     half = size // 2
-    for i in [*range(min(half, a.size)), *range(max(a.size - half, 0), a.size)]:
-        out[i] = np.percentile(a[max(i - half, 0) : i + half + 1], pct)
+    edges = np.unique(np.r_[np.arange(min(half, a.size)), np.arange(max(a.size - half, 0), a.size)])
+    padded = np.pad(a, half, constant_values=np.nan)
+    windows = np.sort(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)[edges], axis=1)
+    pos = (np.count_nonzero(~np.isnan(windows), axis=1) - 1) * pct / 100.0  # NaNs sort last
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, windows.shape[1] - 1)
+    v_lo = np.take_along_axis(windows, lo[:, None], axis=1)[:, 0]
+    v_hi = np.take_along_axis(windows, hi[:, None], axis=1)[:, 0]
+    out[edges] = np.where(hi > lo, v_lo + (pos - lo) * (np.nan_to_num(v_hi) - v_lo), v_lo)
     return out
 
 

@@ -74,3 +74,11 @@ def test_input_is_not_mutated() -> None:
     before = rr.copy()
     correct_artifacts(rr)
     np.testing.assert_array_equal(rr, before)
+
+
+def test_gap_at_the_end_does_not_hide_a_missed_beat_before_it() -> None:
+    rr = _clean()
+    bad = np.concatenate([rr[:-6], [rr[-6] + rr[-5]], rr[-4:], [4189.0]])
+    res = correct_artifacts(bad)
+    assert res.n_missed == 1 and res.n_gaps == 1
+    assert rmssd_ms(res.rr_ms, res.valid_diff) == pytest.approx(rmssd_ms(rr), rel=0.05)
