@@ -22,6 +22,7 @@ from repcount.hrv.session import (
     SessionHeartRate,
     SetHeartRate,
     alpha1_windows,
+    beat_times_from_rr,
     max_hr_from_age,
     session_hr_summary,
 )
@@ -30,7 +31,7 @@ from repcount.hrv.time_domain import TimeDomain, pnn50_pct, rmssd_ms, sdnn_ms, t
 
 __all__ = [
     "AlphaWindow", "ReadingVerdict", "RollingHrv", "RollingValues", "SessionHeartRate",
-    "SetHeartRate", "alpha1_windows", "max_hr_from_age", "reading_verdict", "rolling_hrv",
+    "SetHeartRate", "alpha1_windows", "beat_times_from_rr", "max_hr_from_age", "reading_verdict", "rolling_hrv",
     "session_hr_summary",
     "ArtifactResult", "FrequencyDomain", "HrvMetrics", "Spectrum", "TimeDomain",
     "correct_artifacts", "detect_artifacts", "dfa_alpha1", "frequency_domain", "hrv_metrics",

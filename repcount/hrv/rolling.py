@@ -32,6 +32,10 @@ class RollingHrv:
     n_beats : int
         Window length in intervals (at least 2). Until the window is full the values cover
         the beats seen so far; RMSSD is ``nan`` before the second beat.
+    max_change_pct : float, optional
+        Live artifact rejection (FatMaxxer's rule): an interval that differs from the
+        previous received one by more than this percentage is not added, and the values
+        stay those of the current window. ``None`` (default) keeps every interval.
 
     Examples
     --------
@@ -41,10 +45,14 @@ class RollingHrv:
     [nan, 10.0, 15.81, 15.81]
     """
 
-    def __init__(self, n_beats: int = 30) -> None:
+    def __init__(self, n_beats: int = 30, max_change_pct: float | None = None) -> None:
         if n_beats < 2:
             raise ValueError(f"`n_beats` must be >= 2, got {n_beats}")
         self.n_beats = n_beats
+        self.max_change_pct = max_change_pct
+        self._last_rr = float("nan")
+        self._last_values = (float("nan"), float("nan"))
+        self.n_rejected = 0
         self._ring: deque[float] = deque(maxlen=n_beats)
         self._sum_ms = 0.0
         self._sum_sq = 0.0
@@ -56,7 +64,16 @@ class RollingHrv:
         self._sum_ms = float(ring.sum())
         self._sum_sq = float(np.dot(d, d))
 
+    def _accept(self, rr: float) -> bool:
+        prev, self._last_rr = self._last_rr, rr
+        if self.max_change_pct is None or not np.isfinite(prev):
+            return True
+        return abs(rr - prev) <= self.max_change_pct / 100.0 * prev
+
     def _push(self, rr: float) -> tuple[float, float]:
+        if not self._accept(rr):
+            self.n_rejected += 1
+            return self._last_values
         ring = self._ring
         if len(ring) == self.n_beats:
             old, nxt = ring[0], ring[1]
@@ -71,7 +88,8 @@ class RollingHrv:
             self._resync()
         n = len(ring)
         rmssd = float(np.sqrt(max(self._sum_sq, 0.0) / (n - 1))) if n > 1 else float("nan")
-        return 60000.0 * n / self._sum_ms, rmssd
+        self._last_values = (60000.0 * n / self._sum_ms, rmssd)
+        return self._last_values
 
     def update(self, rr_ms: ArrayLike) -> RollingValues:
         """Add intervals (ms) and return the rolling values after each of them."""
@@ -80,6 +98,8 @@ class RollingHrv:
         return RollingValues(hr_bpm=arr[:, 0], rmssd_ms=arr[:, 1])
 
 
-def rolling_hrv(rr_ms: ArrayLike, n_beats: int = 30) -> RollingValues:
+def rolling_hrv(
+    rr_ms: ArrayLike, n_beats: int = 30, max_change_pct: float | None = None
+) -> RollingValues:
     """Batch rolling HR and RMSSD: one :class:`RollingHrv` update over the whole array."""
-    return RollingHrv(n_beats).update(rr_ms)
+    return RollingHrv(n_beats, max_change_pct).update(rr_ms)

@@ -95,6 +95,20 @@ def max_hr_from_age(age_years: float) -> float:
     return 208.0 - 0.7 * age_years
 
 
+def beat_times_from_rr(rr_ms: ArrayLike, start_s: float = 0.0) -> NDArray[np.float64]:
+    """Beat times in s as ``start_s + cumsum(rr) / 1000``.
+
+    BLE heart-rate packets carry no per-beat time and their RR can arrive seconds late,
+    so the sum of the intervals is the beat clock (anchor ``start_s`` to the first beat).
+
+    Examples
+    --------
+    >>> beat_times_from_rr([1000.0, 500.0], start_s=10.0).tolist()
+    [11.0, 11.5]
+    """
+    return start_s + np.cumsum(np.asarray(rr_ms, dtype=float)) / 1000.0
+
+
 def smoothed_hr_bpm(rr_ms: ArrayLike) -> NDArray[np.float64]:
     """Beat-to-beat HR ``60000 / RR`` through a 5-beat running median."""
     return median_filter(60000.0 / np.asarray(rr_ms, dtype=float), size=5, mode="nearest")
