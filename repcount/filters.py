@@ -9,7 +9,7 @@ All filters carry their state (``sosfilt``/``lfilter`` with ``zi``), so any chun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import signal
@@ -23,8 +23,8 @@ COV_TAU_S = 3.0
 ENV_TAU_S = 2.5
 GAIT_TAU_S = 1.5
 STILL_TAU_S = 0.15
-STILL_G = 0.03  # RMS deviation below which the sensor is held still
-STILL_N = 8  # grid samples of stillness that confirm a pose
+STILL_G = 0.025  # RMS deviation below which the sensor is held still
+STILL_N = 14  # grid samples of stillness that confirm a pose
 POSE_CHANGE_DEG = 25.0
 HOP = 10  # grid samples between principal-axis updates
 
@@ -90,6 +90,7 @@ class RepSignal:
     rms_g: np.ndarray
     step_g: np.ndarray
     stride_g: np.ndarray
+    bp_g: np.ndarray | None = None  # the band-passed 3-axis acceleration (n, 3)
     restart: np.ndarray | None = None  # True where a new posture restarted the band-pass
 
 
@@ -107,8 +108,8 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
         if poses and all(float(np.dot(pose, p)) < cos_max for p in poses):
             resets.append(int(k))
         poses = [*poses[-2:], tuple(float(v) for v in pose)]
-    new = FilterState(state.bp_zi, state.cov_zi, state.env_zi, state.gait_zi, state.gait_env_zi, still_zi,
-                      int(run[-1]) if len(run) else state.still_run, tuple(poses), state.axis, state.n_seen)
+    new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
+                  poses=tuple(poses))
     return new, resets
 
 
@@ -142,10 +143,10 @@ def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     x = np.einsum("ij,ij->i", bp, per_sample)
     ms, env_zi = signal.lfilter(_ENV_B, _ENV_A, x * x, zi=state.env_zi)
     gait, gait_ms, gait_zi, gait_env_zi = _gait(state, acc_g)
-    new_state = FilterState(bp_zi, cov_zi, env_zi, gait_zi, gait_env_zi, state.still_zi, state.still_run,
-                            state.poses, axis, state.n_seen + len(acc_g))
+    new_state = replace(state, bp_zi=bp_zi, cov_zi=cov_zi, env_zi=env_zi, gait_zi=gait_zi, gait_env_zi=gait_env_zi,
+                        axis=axis, n_seen=state.n_seen + len(acc_g))
     rms = np.sqrt(np.maximum(np.c_[ms, gait_ms], 0.0))
-    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2])
+    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2], bp)
 
 
 def _gait(state: FilterState, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -169,12 +170,11 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         if a in resets:
-            state = FilterState(_SOS_ZI[:, :, None] * acc_g[a][None, None, :], np.zeros((1, 6)), state.env_zi,
-                                state.gait_zi, state.gait_env_zi, state.still_zi, state.still_run,
-                                state.poses, state.axis, state.n_seen)
+            start = FilterState.start(acc_g[a])
+            state = replace(state, bp_zi=start.bp_zi, cov_zi=start.cov_zi, env_zi=start.env_zi)
         state, part = _filter_run(state, acc_g[a:b])
         parts.append(part)
-    fields = ("x_g", "rms_g", "step_g", "stride_g")
+    fields = ("x_g", "rms_g", "step_g", "stride_g", "bp_g")
     restart = np.zeros(len(acc_g), dtype=bool)
     restart[resets] = True
     return state, RepSignal(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields), restart)

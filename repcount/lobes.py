@@ -14,7 +14,7 @@ from repcount.filters import RepSignal
 from repcount.grid import GRID_FS_HZ
 
 ENTER = 0.45
-FLOOR_G = 0.006
+FLOOR_G = 0.01
 CLIP_S = 0.5
 
 
@@ -32,6 +32,7 @@ class Lobe:
     step_g: float
     stride_g: float
     clipped: bool = False  # cut by the start or end of the data: its size says nothing
+    direction: tuple[float, float, float] = (0.0, 0.0, 0.0)  # mean 3-axis motion over the lobe (g)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class LobeState:
     h_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     step_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     stride_g: np.ndarray = field(default_factory=lambda: np.empty(0))
+    bp_g: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     origin_s: float | None = None  # first grid time of the segment
 
 
@@ -67,7 +69,8 @@ def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe
                 state.origin_s is not None and t_s[a] - state.origin_s < CLIP_S
             )
             out.append(Lobe(sign, float(t_s[k]), float(y[k]), area, float(t_s[a]), float(t_s[b - 1]),
-                            float(np.mean(state.step_g[a:b])), float(np.mean(state.stride_g[a:b])), bool(clipped)))
+                            float(np.mean(state.step_g[a:b])), float(np.mean(state.stride_g[a:b])), bool(clipped),
+                            tuple(float(v) for v in state.bp_g[a:b].mean(axis=0))))
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 
@@ -78,14 +81,16 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     h = np.r_[state.h_g, np.maximum(ENTER * sig.rms_g, FLOOR_G)]
     step = np.r_[state.step_g, sig.step_g]
     stride = np.r_[state.stride_g, sig.stride_g]
+    bp = np.vstack([state.bp_g, sig.bp_g if sig.bp_g is not None else np.zeros((len(t_s), 3))])
     inside = np.abs(x) > 0.5 * h
     same_side = np.r_[True, np.sign(x[1:]) == np.sign(x[:-1])]
     open_from = len(x)
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
     origin = state.origin_s if state.origin_s is not None else (float(t_s[0]) if len(t_s) else None)
-    lobes = _lobes_in(LobeState(t, x, h, step, stride, origin), open_from)
-    rest = LobeState(t[open_from:], x[open_from:], h[open_from:], step[open_from:], stride[open_from:], origin)
+    lobes = _lobes_in(LobeState(t, x, h, step, stride, bp, origin), open_from)
+    k = open_from
+    rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], bp[k:], origin)
     return rest, lobes
 
 

@@ -20,13 +20,17 @@ from repcount.results import DetectedSet, Rep
 
 BOUT_GAP_S = 5.0
 MIN_REPS = 3
-PERIOD_S = (0.7, 12.0)
+PERIOD_S = (0.7, 9.0)
 SPACING_RATIO = (0.5, 2.2)
 MIN_AREA_FRACTION = 0.3
+MIN_PEAK_FRACTION = 0.3
 EDGE_AREA_FRACTION = 0.55
 EDGE_PEAK_FRACTION = 0.6
+EDGE_MAX_RATIO = 2.5
+EDGE_MIN_COSINE = 0.8  # an edge rep moves in the same 3-D direction as the others
 EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
+MIN_DUTY = 0.5
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
@@ -45,6 +49,8 @@ class Wave:
     last_peak_s: float
     walking: bool
     clipped: bool
+    covered_s: float  # time spent inside its lobes
+    motion: tuple[float, float, float]  # summed mean 3-axis motion of its lobes (g)
 
 
 def _walking(lobe: Lobe) -> bool:
@@ -61,11 +67,12 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
             waves[-1] = Wave(
                 w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
-                w.clipped or lobe.clipped,
+                w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
+                tuple(a + b for a, b in zip(w.motion, lobe.direction, strict=True)),
             )
         else:
             waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
-                              _walking(lobe), lobe.clipped))
+                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.direction))
     return waves
 
 
@@ -86,6 +93,16 @@ def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
     return idx
 
 
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _cosine(w: Wave, others: Sequence[Wave]) -> float:
+    """Cosine between a wave's 3-axis motion and the typical motion of the other waves."""
+    typical = _unit(np.sum([_unit(np.array(o.motion)) for o in others], axis=0))
+    return float(np.dot(_unit(np.array(w.motion)), typical))
+
+
 def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) -> bool:
     """An edge wave must look like its neighbours: similar area and peak, spaced like the rest."""
     areas = np.array([waves[i].area_gs for i in idx])
@@ -94,6 +111,10 @@ def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) 
     w = waves[edge]
     spacing = abs(w.peak_s - waves[inner].peak_s) / period
     if not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]:
+        return True
+    if w.peak_g > EDGE_MAX_RATIO * np.median(peaks) or w.area_gs > EDGE_MAX_RATIO * np.median(areas):
+        return True
+    if _cosine(w, [waves[i] for i in idx if i != edge]) < EDGE_MIN_COSINE:
         return True
     return not w.clipped and bool(
         w.area_gs < EDGE_AREA_FRACTION * np.median(areas)
@@ -112,22 +133,38 @@ def _trim_edges(idx: list[int], waves: Sequence[Wave]) -> list[int]:
     return idx
 
 
+def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
+    """Fraction of the run's span spent inside lobes: reps keep the signal moving, fidgets are blips."""
+    inside = sum(w.covered_s for w in waves[idx[0] : idx[-1] + 1])
+    return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
+
+
+def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
+    """The regular, rep-like run of waves of one sign, or []."""
+    idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
+    if not idx:
+        return []
+    big = float(np.percentile([waves[i].area_gs for i in idx], 75))
+    tall = float(np.percentile([waves[i].peak_g for i in idx], 75))
+    idx = [
+        i for i in idx
+        if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
+    ]
+    idx = _trim_edges(_split_regular(idx, waves), waves)
+    if len(idx) < MIN_REPS:
+        return []
+    period = float(np.median(np.diff([waves[i].peak_s for i in idx])))
+    if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
+        return []
+    return idx
+
+
 def _best_run(waves: Sequence[Wave]) -> list[int]:
-    """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none."""
+    """Indices (into ``waves``) of the turnaround waves of the best rep run (the longer of the two signs)."""
     best: list[int] = []
     best_key = (0, 0.0)
-    for sign in (1, -1):
-        idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
+    for idx in (_candidate(waves, 1), _candidate(waves, -1)):
         if not idx:
-            continue
-        big = float(np.percentile([waves[i].area_gs for i in idx], 75))
-        idx = [i for i in idx if waves[i].area_gs >= MIN_AREA_FRACTION * big]
-        idx = _trim_edges(_split_regular(idx, waves), waves)
-        if len(idx) < MIN_REPS:
-            continue
-        period = float(np.median(np.diff([waves[i].peak_s for i in idx])))
-        peak = float(np.median([waves[i].peak_g for i in idx]))
-        if not PERIOD_S[0] <= period <= PERIOD_S[1] or peak < MIN_PEAK_G:
             continue
         key = (len(idx), float(np.median([waves[i].area_gs for i in idx])))
         if key > best_key:
@@ -188,6 +225,6 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = ()) -> list[D
     before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
     after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
-    return [s for s in find_sets(before) if s.end_s <= found.start_s] + [found] + [
-        s for s in find_sets(after) if s.start_s >= found.end_s
+    return [s for s in find_sets(before, postures_s) if s.end_s <= found.start_s] + [found] + [
+        s for s in find_sets(after, postures_s) if s.start_s >= found.end_s
     ]

@@ -234,7 +234,7 @@ def _setup(track: _Track, exercise: str, m: Motion, rng: np.random.Generator, pl
     _move_to(track, m.base_pitch_deg, rng.uniform(1.0, 2.5), rng)
     if exercise in ("bench_press",):
         _fidget(track, rng, placement)
-    _hold(track, rng.uniform(0.8, 2.0), rng, sway_deg=0.2)
+    _hold(track, rng.uniform(1.2, 2.5), rng, sway_deg=0.2)  # brace before the first rep
 
 
 def _rerack(track: _Track, exercise: str, rng: np.random.Generator, placement: str) -> None:

@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "hrv",
     "record",
     "replay",
+    "reps",
     "scan",
     "serve",
     "simulate",
