@@ -122,6 +122,9 @@ def hrv_metrics(
     HrvMetrics
         Time domain needs 30 beats, HF 60 s, LF (and VLF, LF/HF) 120 s, DFA alpha1
         64 beats, sample entropy 100 beats; shorter recordings get ``None`` and a reason.
+        Intervals removed as gaps are left out: successive differences across a gap do
+        not count (RMSSD, pNN50, SD1/SD2), and the spectrum, DFA and entropy run on the
+        segments joined end to end.
 
     Raises
     ------
