@@ -172,10 +172,14 @@ class PmdControl:
             await self.start(request)
 
     async def stop_all(self) -> None:
-        """Stop every running stream; best effort (the link may be going away)."""
-        for measurement in list(self.running):
-            try:
-                await self.command(stop_command(measurement))
-            except (BleakError, TimeoutError, DeviceError) as exc:
-                log.info("%s: stopping %s: %s", self._label, measurement.name, exc)
-        self.running.clear()
+        """Stop every running stream before leaving: the writes are acknowledged, the answers not awaited
+        (an H10 left streaming stays on until its battery is out; one whose answer is lost is stopped)."""
+        async with self._lock:
+            for measurement in list(self.running):
+                command = stop_command(measurement)
+                self._record_write(PMD_CONTROL_POINT, command)
+                try:
+                    await self._client.write_gatt_char(PMD_CONTROL_POINT, command, response=True)
+                except (BleakError, TimeoutError) as exc:
+                    log.info("%s: stopping %s: %s", self._label, measurement.name, exc)
+            self.running.clear()

@@ -64,6 +64,8 @@ class StreamLog:
     frames: int = 0
     starts: int = 0
     next_index: int = 0
+    anchor_ns: int | None = None
+    anchor_index: int = 0
 
 
 @dataclass
@@ -207,7 +209,12 @@ class VirtualPolarH10(VirtualHeartRateStrap):
         log.starts += 1
         n = self._samples_per_frame(measurement, mtu)
         period_ns = self.clock.period_ns(rate_hz)
-        anchor_ns, anchor_index = self.clock.now_ns(), log.next_index
+        now_ns = self.clock.now_ns()
+        if log.anchor_ns is not None and now_ns > log.anchor_ns:
+            # samples keep being taken while nobody listens: indexes stay in step with the clock
+            log.next_index = max(log.next_index, log.anchor_index + int((now_ns - log.anchor_ns) // period_ns))
+        anchor_ns, anchor_index = now_ns, log.next_index
+        log.anchor_ns, log.anchor_index = anchor_ns, anchor_index
         while True:
             first = log.next_index
             timestamp_ns = anchor_ns + round((first + n - 1 - anchor_index) * period_ns)
