@@ -1,0 +1,71 @@
+"""Live and offline are one implementation: any chunking gives the same sets, and counts arrive in time."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repcount.live import RepCounter
+from repcount.session import analyse_session
+from repcount.synth import synth_session
+
+_SESSION = synth_session([("squat", 5, 20.0), ("curl", 6, 10.0)], placement="wrist", fs_hz=50.0,
+                         rng=np.random.default_rng(3))
+_OFFLINE = analyse_session(_SESSION.t_s, _SESSION.acc_g)
+
+
+def _feed(sizes: list[int]) -> RepCounter:
+    counter = RepCounter()
+    i, k = 0, 0
+    while i < len(_SESSION.t_s):
+        n = sizes[k % len(sizes)]
+        counter.step(_SESSION.t_s[i : i + n], _SESSION.acc_g[i : i + n])
+        i, k = i + n, k + 1
+    counter.flush()
+    return counter
+
+
+def test_offline_finds_both_sets() -> None:
+    assert [s.n_reps for s in _OFFLINE] == [5, 6]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=20))
+def test_any_chunking_gives_the_offline_sets(sizes: list[int]) -> None:
+    assert _feed(sizes).sets == _OFFLINE
+
+
+def test_empty_chunks_are_harmless() -> None:
+    counter = RepCounter()
+    counter.step(np.empty(0), np.empty((0, 3)))
+    counter.step(_SESSION.t_s, _SESSION.acc_g)
+    counter.step(np.empty(0), np.empty((0, 3)))
+    assert counter.flush() == _OFFLINE
+
+
+def test_live_count_climbs_during_the_set_and_matches_at_its_end() -> None:
+    counter = _feed([5])  # 0.1 s chunks at 50 Hz
+    for detected in _OFFLINE:
+        during = [e.count for e in counter.events if e.t_s >= detected.start_s - 1.0]
+        closed = during.index(0)  # the set closes once the lifter has been still a few seconds
+        assert max(during[:closed]) == detected.n_reps
+        assert during[closed - 1] == detected.n_reps  # the last count shown is the final count
+
+
+def test_reps_are_reported_soon_after_they_end() -> None:
+    counter = _feed([5])
+    truth = _SESSION.sets[0]
+    reached = {}
+    for e in counter.events:
+        for k in range(1, e.count + 1):
+            reached.setdefault(k, e.t_s)
+    late = [reached[k] - end for k, (_, _, end) in enumerate(truth.rep_times, 1) if k >= 3]
+    assert max(late) < 1.5
+
+
+def test_out_of_order_samples_are_ignored_not_fatal() -> None:
+    counter = RepCounter()
+    counter.step(np.array([1.0, 0.5, 2.0]), np.tile([0.0, 0.0, 1.0], (3, 1)))
+    counter.step(np.array([np.nan, 3.0]), np.tile([0.0, 0.0, 1.0], (2, 1)))
+    assert counter.flush() == []

@@ -1,0 +1,117 @@
+"""Offline counting: known-answer synthetic sets, real SPAR excerpts, invariances and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repcount.inputs import InputError, clean_stream
+from repcount.results import Rep
+from repcount.session import analyse_session
+from repcount.synth import synth_session, synth_set
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reps"
+
+
+def _count(t_s: np.ndarray, acc_g: np.ndarray) -> int:
+    return sum(s.n_reps for s in analyse_session(t_s, acc_g))
+
+
+def _random_rotation(rng: np.random.Generator) -> np.ndarray:
+    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
+    return q * np.sign(np.diag(r))
+
+
+@pytest.mark.parametrize(
+    ("exercise", "placement", "fs_hz", "seed"),
+    [("squat", "chest", 200.0, 1), ("deadlift", "chest", 50.0, 2), ("curl", "wrist", 50.0, 3),
+     ("overhead_press", "wrist", 25.0, 4), ("lunge", "chest", 100.0, 5), ("push_up", "upper_arm", 100.0, 6)],
+)
+def test_synthetic_set_within_one(exercise: str, placement: str, fs_hz: float, seed: int) -> None:
+    s = synth_set(exercise, 10, placement=placement, fs_hz=fs_hz, rng=np.random.default_rng(seed))
+    assert abs(_count(s.t_s, s.acc_g) - 10) <= 1
+
+
+def test_demo_like_squat_session_is_exact() -> None:
+    plan = [("squat", 8, 60.0), ("squat", 6, 60.0), ("squat", 10, 30.0)]
+    s = synth_session(plan, placement="chest", fs_hz=200.0, rng=np.random.default_rng(11))
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [8, 6, 10]
+
+
+def test_sets_are_found_where_they_are() -> None:
+    s = synth_session([("squat", 8, 60.0), ("squat", 8, 40.0)], placement="chest", fs_hz=100.0,
+                      rng=np.random.default_rng(12))
+    found = analyse_session(s.t_s, s.acc_g)
+    assert len(found) == 2
+    for d, truth in zip(found, s.sets, strict=True):
+        assert abs(d.start_s - truth.start_s) < 2.5 and abs(d.end_s - truth.end_s) < 2.5
+        spans = [(r.start_s, r.end_s) for r in d.reps]
+        inside = [any(a <= turn <= b for a, b in spans) for _, turn, _ in truth.rep_times]
+        assert sum(inside) >= len(inside) - 1
+
+
+@pytest.mark.parametrize("name", ["spar_S2_abduction_R.csv", "spar_S8_dumbbell_row_L.csv"])
+def test_real_spar_sets_count_twenty(name: str) -> None:
+    data = np.loadtxt(FIXTURES / name, delimiter=",", skiprows=1)
+    assert abs(_count(data[:, 0], data[:, 1:4]) - 20) <= 1
+
+
+def test_count_does_not_depend_on_orientation() -> None:
+    rng = np.random.default_rng(21)
+    s = synth_set("curl", 9, placement="wrist", fs_hz=50.0, rng=rng)
+    base = _count(s.t_s, s.acc_g)
+    for _ in range(3):
+        assert _count(s.t_s, s.acc_g @ _random_rotation(rng)) == base
+
+
+def test_rates_from_10_to_200_hz() -> None:
+    for fs_hz in (10.0, 25.0, 50.0, 200.0):
+        s = synth_set("squat", 8, placement="chest", fs_hz=fs_hz, rng=np.random.default_rng(31))
+        assert abs(_count(s.t_s, s.acc_g) - 8) <= 1, fs_hz
+
+
+def test_short_gaps_are_bridged() -> None:
+    s = synth_set("squat", 10, placement="chest", fs_hz=100.0, rng=np.random.default_rng(41))
+    mid = s.sets[0].rep_times[4][1]
+    keep = np.abs(s.t_s - mid) > 0.4  # a 0.8 s dropout at the bottom of rep 5
+    assert abs(_count(s.t_s[keep], s.acc_g[keep]) - 10) <= 1
+
+
+def test_rep_phases_and_confidence() -> None:
+    s = synth_set("squat", 8, placement="chest", fs_hz=50.0, rng=np.random.default_rng(1))
+    (found,) = analyse_session(s.t_s, s.acc_g)
+    for r in found.reps:
+        assert r.start_s < r.turn_s < r.end_s
+        assert 0.0 <= r.confidence <= 1.0
+        assert r.eccentric_s + r.concentric_s == pytest.approx(r.duration_s)
+    assert 0.0 < found.confidence <= 1.0
+    rep = Rep(1.0, 3.0, 4.0, 0.9)
+    assert rep.phases(eccentric_first=False) == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("t_s", "acc_g"),
+    [(np.empty(0), np.empty((0, 3))), (np.zeros(1), np.array([[0.0, 0.0, 1.0]])),
+     (np.arange(0, 60, 0.02), np.tile([0.0, 0.0, 1.0], (3000, 1))),
+     (np.arange(0, 10, 0.02), np.full((500, 3), np.nan))],
+)
+def test_degenerate_streams_give_no_sets(t_s: np.ndarray, acc_g: np.ndarray) -> None:
+    assert analyse_session(t_s, acc_g) == []
+
+
+def test_clean_stream_repairs_and_says_so() -> None:
+    s = synth_set("squat", 6, placement="chest", fs_hz=50.0, rng=np.random.default_rng(5))
+    t, acc = s.t_s.copy(), s.acc_g * 9.80665
+    acc[10:20] = np.nan
+    order = np.random.default_rng(0).permutation(len(t))
+    cleaned = clean_stream(np.r_[t[order], t[:5]], np.vstack([acc[order], acc[:5]]))
+    assert np.all(np.diff(cleaned.t_s) > 0)
+    assert len(cleaned.notes) == 4
+    assert abs(_count(cleaned.t_s, cleaned.acc_g) - 6) <= 1
+
+
+def test_clean_stream_rejects_wrong_shapes() -> None:
+    with pytest.raises(InputError, match="expected times"):
+        clean_stream(np.zeros(3), np.zeros((3, 2)))
