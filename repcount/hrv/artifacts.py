@@ -18,8 +18,8 @@ Correction works on the intervals, keeping beat timing wherever the data allow:
 - extra beat (a short interval that, added to the next one, makes one normal interval):
   the two intervals are merged; "normal" means within the threshold of the 11-beat median
   and within 20 % of it (the threshold alone grows too wide where HR changes fast);
-- missed beats (an interval about k = 2 or 3 times the local median): split into k equal
-  intervals;
+- missed beats (an interval about k = 2 or 3 times the local median, each part "normal"
+  as above): split into k equal intervals;
 - gap (an interval of 3 s or more, or 4 or more local medians: a strap off the skin or a
   radio dropout): removed, and the successive differences across it are marked invalid;
 - ectopic and long/short beats: replaced by a cubic spline through the surrounding good
@@ -34,7 +34,7 @@ A series with more than 5 % corrected beats is flagged as unreliable (Kubios' ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -73,8 +73,8 @@ class ArtifactResult:
         Removed gap intervals; ``gap_s`` is their total duration in s.
     """
 
-    rr_ms: NDArray[np.float64]
-    valid_diff: NDArray[np.bool_]
+    rr_ms: NDArray[np.float64] = field(repr=False)
+    valid_diff: NDArray[np.bool_] = field(repr=False)
     n_beats_in: int
     n_ectopic: int
     n_missed: int
