@@ -26,6 +26,7 @@ STILL_TAU_S = 0.15
 STILL_G = 0.025  # RMS deviation below which the sensor is held still
 STILL_N = 14  # grid samples of stillness that confirm a pose
 POSE_CHANGE_DEG = 25.0
+POSE_MEMORY_S = 60.0  # poses held longer ago than this are forgotten
 HOP = 10  # grid samples between principal-axis updates
 
 _SOS = signal.butter(2, BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
@@ -53,7 +54,8 @@ _PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
 class FilterState:
     """Filter memories of the current segment, the principal axis, and the recent still poses.
 
-    ``poses`` holds the unit gravity directions of the last three confirmed still periods: a still period
+    ``poses`` holds (grid index, unit gravity direction) of the last three still periods confirmed within
+    ``POSE_MEMORY_S``: a still period
     whose direction differs from all of them by more than ``POSE_CHANGE_DEG`` is a new posture (lying down on
     the bench, bending over for a row) and the band-pass restarts from it, instead of ringing for seconds.
     Reps move between two poses at most, so they never restart it.
@@ -66,7 +68,7 @@ class FilterState:
     gait_env_zi: np.ndarray
     still_zi: np.ndarray
     still_run: int
-    poses: tuple[tuple[float, float, float], ...]
+    poses: tuple[tuple[float, float, float, float], ...]
     axis: np.ndarray
     n_seen: int
 
@@ -103,11 +105,14 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
     run = np.where(last_moving >= 0, np.arange(len(still)) - last_moving, np.arange(len(still)) + 1 + state.still_run)
     poses, resets = list(state.poses), []
     cos_max = np.cos(np.radians(POSE_CHANGE_DEG))
-    for k in np.flatnonzero(run == STILL_N):
+    refresh = int(POSE_MEMORY_S * GRID_FS_HZ) // 2
+    for k in np.flatnonzero((run == STILL_N) | ((run > STILL_N) & (run % refresh == 0))):
+        now = state.n_seen + int(k)
         pose = moments[k, :3] / max(float(np.linalg.norm(moments[k, :3])), 1e-9)
-        if poses and all(float(np.dot(pose, p)) < cos_max for p in poses):
+        poses = [p for p in poses if now - p[0] <= POSE_MEMORY_S * GRID_FS_HZ]
+        if all(float(np.dot(pose, p[1:])) < cos_max for p in poses):
             resets.append(int(k))
-        poses = [*poses[-2:], tuple(float(v) for v in pose)]
+        poses = [*poses[-2:], (float(now), *(float(v) for v in pose))]
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
                   poses=tuple(poses))
     return new, resets

@@ -161,9 +161,10 @@ def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
 
 def _best_run(waves: Sequence[Wave]) -> list[int]:
     """Indices (into ``waves``) of the turnaround waves of the best rep run (the longer of the two signs)."""
+    runs = [r for r in (_candidate(waves, 1), _candidate(waves, -1)) if r]
     best: list[int] = []
     best_key = (0, 0.0)
-    for idx in (_candidate(waves, 1), _candidate(waves, -1)):
+    for idx in runs:
         if not idx:
             continue
         key = (len(idx), float(np.median([waves[i].area_gs for i in idx])))
