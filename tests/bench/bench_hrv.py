@@ -80,7 +80,7 @@ def bench_dfa(nk: Any) -> None:
         return
     print("### DFA alpha1 with the same convention: NeuroKit2 fractal_dfa(scale=4..16, overlap=False)")
     print("on our corrected NN series (NK boxes run forward only; ours forward and backward, as")
-    print("Peng et al. and FatMaxxer, so every beat counts)\n")
+    print("Kantelhardt et al. 2002 and FatMaxxer, so every beat counts)\n")
     rows = []
     for name in sorted({*CLEAN, "fatmaxxer_h10_exercise", "chf2db_chf201"}):
         nn = correct_artifacts(load(name)).rr_ms
