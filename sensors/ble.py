@@ -22,7 +22,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
-from bleak.exc import BleakBluetoothNotAvailableError, BleakError
+from bleak.exc import BleakBluetoothNotAvailableError, BleakDeviceNotFoundError, BleakError
 
 from sensors.errors import AdapterError, DeviceError
 from sensors.gatt import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE, PMD_CONTROL_POINT, PMD_DATA, PMD_SERVICE
@@ -142,9 +142,9 @@ class DeviceLink:
         backend: Backend,
         clock: Clock = time.time_ns,
         connect_lock: asyncio.Lock | None = None,
-        connect_timeout_s: float = 20.0,
+        connect_timeout_s: float = 10.0,
         min_backoff_s: float = 0.5,
-        max_backoff_s: float = 30.0,
+        max_backoff_s: float = 5.0,
         on_connected: Callable[[DeviceLink], None] | None = None,
     ) -> None:
         self.device = device
@@ -173,6 +173,9 @@ class DeviceLink:
             try:
                 await self._session(stop)
                 backoff_s = self._min_backoff_s
+            except BleakDeviceNotFoundError as exc:
+                log.warning("%s: %s; scanning for it again", self.label, exc)
+                await self._rediscover()
             except (BleakError, TimeoutError, OSError) as exc:
                 log.warning("%s: %s; retrying in %.1f s", self.label, exc, backoff_s)
             if stop.is_set():
@@ -182,6 +185,17 @@ class DeviceLink:
                 await asyncio.wait_for(stop.wait(), backoff_s)
             except TimeoutError:
                 backoff_s = min(backoff_s * 2, self._max_backoff_s)
+
+    async def _rediscover(self) -> None:
+        """Scan for the device again (a stack may forget a device that went away; connect needs it seen)."""
+        async with self._connect_lock:
+            with _adapter_errors(), contextlib.suppress(BleakError):
+                found = await BleakScanner.find_device_by_address(
+                    self.device.address, timeout=self._connect_timeout_s / 2,
+                    backend=self._backend.scanner, **self._backend.kwargs,
+                )
+                if found is not None:
+                    self.device = found
 
     async def _session(self, stop: asyncio.Event) -> None:
         self._lost.clear()

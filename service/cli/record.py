@@ -110,21 +110,32 @@ async def record(args: argparse.Namespace, backend: Backend) -> str:
     writer = SessionWriter(open_db(args.db), t0_ns=time.time_ns(), title=meta["description"], source="record",
                            devices=meta["devices"], trace_path=str(folder))
     decoder, tally = StreamDecoder(), Tally()
+    queue: asyncio.Queue[TraceEvent] = asyncio.Queue()  # BLE callbacks only stamp and enqueue
 
-    def on_event(event: TraceEvent) -> None:
+    def handle(event: TraceEvent) -> None:
         trace.write(event)
         records = decoder.feed(event)
         tally.add(records)
         writer.add(records)
+
+    async def consume() -> None:
+        while True:
+            handle(await queue.get())
 
     def on_connected(link: DeviceLink) -> None:
         entry = next(d for d in meta["devices"] if d["address"] == link.device.address)
         entry.update(_device_meta(link))
         write_meta(folder, meta)
 
+    consumer = asyncio.create_task(consume())
     try:
-        await _stream(devices, on_event, on_connected, settings, backend, args.duration)
+        await _stream(devices, queue.put_nowait, on_connected, settings, backend, args.duration)
     finally:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+        while not queue.empty():
+            handle(queue.get_nowait())
         writer.finish(decoder, time.time_ns())
         trace.close()
     return _summary(writer.session_id, len(devices), tally, decoder, folder)
