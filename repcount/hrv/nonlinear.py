@@ -17,7 +17,8 @@ Conventions:
   templates (well under a second for a 24-hour Holter series).
 - Stress index (Baevsky): ``SI = AMo / (2 Mo MxDMn)`` with a 50 ms histogram (bins centred
   on multiples of 50 ms), Mo the modal bin centre in s, AMo its share of beats in %, MxDMn
-  the RR range in s. Kubios shows the square root of SI; :func:`stress_index` returns
+  the RR range in s. Kubios shows the square root of SI (as its user guide is usually
+  cited; not checked against a Kubios export here); :func:`stress_index` returns
   that square root too (Baevsky's normal range 50-150 becomes about 7-12).
 """
 

@@ -5,8 +5,8 @@ Conventions (the ones Kubios uses; where NeuroKit2 or hrv-analysis differ it is 
 - SDNN uses the N - 1 denominator (``ddof=1``), like Kubios, NeuroKit2 and hrv-analysis.
 - RMSSD is ``sqrt(mean(d**2))`` over the successive differences ``d``.
 - pNN50 is the share of successive differences with ``|d| > 50 ms`` among all successive
-  differences (N - 1 denominator, Kubios and hrv-analysis). NeuroKit2 divides by N (the
-  Task Force wording); on 300 beats the two differ by 0.3 %.
+  differences (N - 1 denominator: hrv-analysis, and Kubios as its guide is usually cited).
+  NeuroKit2 divides by N (the Task Force wording); on 300 beats the two differ by 0.3 %.
 - Mean HR is ``60000 / mean NN``: beats per minute over the recording (beat count divided
   by duration), not the mean of the instantaneous heart rates.
 - ``valid_diff`` masks successive differences that straddle a recording gap: they are left
