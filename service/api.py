@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import sqlite_utils
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from service import live, queries, store
@@ -45,7 +45,7 @@ def get_writer(request: Request) -> BatchWriter:
 
 
 Db = Annotated[sqlite_utils.Database, Depends(get_db)]
-Id = Annotated[int, Query(ge=1, le=2**62)]
+RowId = Annotated[int, Path(ge=1, le=2**62, description="row id")]
 
 
 @router.get("/sessions", summary="List sessions, newest first")
@@ -59,24 +59,24 @@ async def create_session(db: Db, body: SessionIn) -> SessionCreated:
 
 
 @router.get("/sessions/{session_id}", summary="A session with its sets, devices and heart rate")
-async def get_session(db: Db, session_id: int) -> dict[str, Any]:
+async def get_session(db: Db, session_id: RowId) -> dict[str, Any]:
     session = queries.get_session(db, session_id)
     session["heart_rate"] = [{"t_s": t, "bpm": b} for t, b in queries.heart_rate_series(db, session_id)]
     return session
 
 
 @router.get("/sets/{set_id}", summary="One set")
-async def get_set(db: Db, set_id: int) -> SetOut:
+async def get_set(db: Db, set_id: RowId) -> SetOut:
     return _set_out(db, set_id)
 
 
 @router.patch("/sets/{set_id}", summary="Edit a set: confirmed reps, load, RPE/RIR, exercise")
-async def patch_set(db: Db, set_id: int, body: SetPatch) -> SetOut:
+async def patch_set(db: Db, set_id: RowId, body: SetPatch) -> SetOut:
     store.update_set(db, set_id, body)
     return _set_out(db, set_id)
 
 
-def _set_out(db: sqlite_utils.Database, set_id: int) -> SetOut:
+def _set_out(db: sqlite_utils.Database, set_id: RowId) -> SetOut:
     row = queries.get_set(db, set_id)
     return SetOut(**row, load_lb=store.kg_to_lb(row["load_kg"]))
 

@@ -10,13 +10,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Feeling = Annotated[int, Field(ge=-5, le=5, description="Feeling Scale: -5 very bad .. 0 neutral .. +5 very good")]
 Arousal = Annotated[int, Field(ge=1, le=6, description="Felt Arousal Scale: 1 low arousal .. 6 high arousal")]
 Srpe = Annotated[int, Field(ge=0, le=10, description="Session RPE, CR-10: 0 rest .. 10 maximal")]
 Hooper = Annotated[int, Field(ge=1, le=7, description="Hooper item: 1 very, very good/low .. 7 very, very bad/high")]
 Note = Annotated[str, Field(max_length=2000)]
+
+
+def _plausible(value: dt.datetime) -> dt.datetime:
+    """Times in 1970..2200 (naive ones taken as UTC), so nanoseconds since the epoch fit in 64 bits."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    if not dt.datetime(1970, 1, 1, tzinfo=dt.UTC) <= aware <= dt.datetime(2200, 1, 1, tzinfo=dt.UTC):
+        raise ValueError("must be between 1970 and 2200")
+    return aware
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_plausible)]
 
 #: Which fields each kind of check-in may carry.
 CHECKIN_FIELDS: dict[str, tuple[str, ...]] = {
@@ -35,8 +46,8 @@ class CheckinIn(Strict):
     """A mood or wellness check-in: pre/post (FS + FAS), srpe (CR-10), or morning (Hooper items)."""
 
     kind: Literal["pre", "post", "srpe", "morning"]
-    session_id: int | None = Field(default=None, ge=1)
-    taken_at: dt.datetime | None = None
+    session_id: int | None = Field(default=None, ge=1, le=2**62)
+    taken_at: Moment | None = None
     feeling: Feeling | None = None
     arousal: Arousal | None = None
     srpe: Srpe | None = None
@@ -118,8 +129,8 @@ class HrvReadingIn(Strict):
     """RR intervals of one reading; the server computes the metrics."""
 
     kind: Literal["morning", "pre", "post", "in_session"]
-    session_id: int | None = Field(default=None, ge=1)
-    taken_at: dt.datetime | None = None
+    session_id: int | None = Field(default=None, ge=1, le=2**62)
+    taken_at: Moment | None = None
     posture: Literal["supine", "seated", "standing"] | None = None
     device: str | None = Field(default=None, max_length=100)
     rr_ms: list[Annotated[float, Field(gt=200, lt=3000)]] = Field(min_length=10, max_length=20000)
@@ -150,7 +161,7 @@ class SessionIn(Strict):
     """A session opened by a remote recorder before it sends batches."""
 
     title: str = Field(default="remote session", max_length=200)
-    started_at: dt.datetime | None = None
+    started_at: Moment | None = None
     source: str = Field(default="remote", max_length=50)
 
 

@@ -47,6 +47,10 @@ KINDS: dict[int, tuple[str, np.dtype[Any]]] = {
 KIND_CODES = {name: code for code, (name, _) in KINDS.items()}
 MAX_RECORDS = 100_000
 MAX_GROUP = 4096
+#: A batch is "live" (gets live events: reps, sets, HR) when its last sample arrived at the recorder within
+#: this long of now; older batches (a recorder catching up, an upload) are stored only. The streaming counter
+#: costs about 4 ms per 1 s batch, which live rates afford and catch-up rates do not.
+LIVE_WINDOW_NS = 10_000_000_000
 
 
 class BatchError(ValueError):
@@ -141,6 +145,9 @@ class BatchWriter:
         self.commits = 0
 
     def start(self) -> None:
+        """Start the writer thread (once: a second call while it runs does nothing)."""
+        if self._thread is not None:
+            return
         self._thread = threading.Thread(target=self._run, name="liftmind-batch-writer", daemon=True)
         self._thread.start()
 
@@ -205,7 +212,7 @@ class BatchWriter:
         if cursor.rowcount == 0:
             return ack
         _insert_samples(db, batch, device_id)
-        if self.live:
+        if self.live and abs(time.time_ns() - batch.arrival_ns) < LIVE_WINDOW_NS:
             insert_events(db, self._live_rows(batch, device_id, t0_ns))
         return {**ack, "duplicate": False}
 
@@ -232,7 +239,7 @@ class BatchWriter:
             return [emitter.hr(device_id, int(r["t_ns"]), int(r["bpm"])) for r in batch.records if r["bpm"] > 0]
         if batch.kind == "acc" and batch.n:
             acc = np.stack([batch.records["x"], batch.records["y"], batch.records["z"]], axis=1)
-            return emitter.acc(device_id, _sample_times(batch), acc, batch.arrival_ns or batch.t1_ns)
+            return emitter.acc(device_id, _sample_times(batch), acc, batch.arrival_ns)
         return []
 
 
