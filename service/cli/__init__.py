@@ -14,6 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "decode",
     "demo",
     "hrv",
+    "importexport",
     "record",
     "replay",
     "reps",

@@ -1,0 +1,96 @@
+"""``liftmind export`` and ``liftmind import``: every table to CSV or JSON files, and JSON files back.
+
+The two commands are one module because they are one format: ``export`` writes ``<table>.json`` (a JSON
+list of rows, blobs base64) or ``<table>.csv`` per table; ``import`` reads such JSON files into a database,
+keeping existing rows (same primary key) untouched, so importing twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+from service.cli import CliError
+from service.db import open_db
+from service.export import export_rows, import_rows, table_names
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    export = subparsers.add_parser("export", help="write every table to CSV or JSON files",
+                                   description="Write every table (or the ones named) to DIR/<table>.csv or .json.")
+    export.add_argument("--db", type=Path, required=True, metavar="FILE", help="SQLite database")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write (created)")
+    export.add_argument("--format", choices=("csv", "json"), default="json", help="file format (default json)")
+    export.add_argument("--table", action="append", metavar="NAME", help="only this table (repeatable)")
+    export.set_defaults(func=run_export)
+    load = subparsers.add_parser("import", help="read exported JSON files into a database",
+                                 description="Read <table>.json files written by 'liftmind export' into a database; "
+                                             "rows whose primary key exists are kept as they are.")
+    load.add_argument("--db", type=Path, required=True, metavar="FILE", help="SQLite database (created if needed)")
+    load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="<table>.json files or folders of them")
+    load.set_defaults(func=run_import)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    if not args.db.exists():
+        raise CliError(f"database {args.db} does not exist")
+    db = open_db(args.db)
+    tables = table_names(db)
+    unknown = sorted(set(args.table or []) - set(tables))
+    if unknown:
+        raise CliError(f"no table {', '.join(unknown)}; tables: {', '.join(tables)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for table in args.table or tables:
+        path = args.out / f"{table}.{args.format}"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            count = _write(handle, db, table, args.format)
+        print(f"{path}: {count} rows")
+    return 0
+
+
+def _write(handle: object, db: object, table: str, fmt: str) -> int:
+    rows = export_rows(db, table)  # type: ignore[arg-type]
+    count = 0
+    if fmt == "json":
+        handle.write("[")  # type: ignore[attr-defined]
+        for count, row in enumerate(rows, start=1):
+            handle.write(("," if count > 1 else "") + "\n" + json.dumps(row))  # type: ignore[attr-defined]
+        handle.write("\n]\n")  # type: ignore[attr-defined]
+        return count
+    writer = csv.DictWriter(handle, fieldnames=list(db[table].columns_dict))  # type: ignore[index,arg-type]
+    writer.writeheader()
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+    return count
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("*.json"))
+        elif path.suffix == ".json" and path.exists():
+            files.append(path)
+        else:
+            raise CliError(f"{path} is not a .json file or a folder")
+    return files
+
+
+def run_import(args: argparse.Namespace) -> int:
+    db = open_db(args.db)
+    tables = table_names(db)
+    files = {f.stem: f for f in _files(args.paths)}
+    unknown = sorted(set(files) - set(tables))
+    if unknown:
+        raise CliError(f"no table for {', '.join(unknown)}; tables: {', '.join(tables)}")
+    for table in (t for t in tables if t in files):  # schema order: parents before children
+        try:
+            rows = json.loads(files[table].read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CliError(f"{files[table]} is not JSON ({exc.__class__.__name__})") from None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise CliError(f"{files[table]} must hold a JSON list of rows")
+        print(f"{table}: {import_rows(db, table, rows)} rows added of {len(rows)}")
+    return 0
