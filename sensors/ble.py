@@ -26,7 +26,7 @@ from bleak.exc import BleakBluetoothNotAvailableError, BleakDeviceNotFoundError,
 
 from sensors.errors import AdapterError, DeviceError
 from sensors.gatt import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE, PMD_CONTROL_POINT, PMD_DATA, PMD_SERVICE
-from sensors.pmd_commands import PmdControl, StreamRequest, wanted_streams
+from sensors.pmd_commands import PmdControl, wanted_streams
 from sensors.polar_pmd import PMD_MIN_MTU, Measurement, decode_features
 from sensors.trace import EventKind, TraceEvent
 

@@ -92,7 +92,16 @@ class StreamDecoder:
         return self._devices.setdefault(addr, _DeviceState())
 
     def clock_offset_ns(self, addr: str) -> int | None:
+        """Host minus device clock (ns) of ``addr`` at its latest frame, None before any."""
         return self.device(addr).sync.offset_ns
+
+    def clock_drift_ppm(self, addr: str) -> float | None:
+        """How fast the device clock of ``addr`` runs against the host (ppm), once known."""
+        return self.device(addr).sync.drift_ppm
+
+    def to_host_ns(self, addr: str, device_t_ns: np.ndarray) -> np.ndarray:
+        """Host times (ns since the Unix epoch) of device times of ``addr`` (as in ``SampleFrame``), with drift."""
+        return np.asarray(self.device(addr).sync.to_host(device_t_ns))
 
     def set_rate(self, addr: str, measurement: Measurement, fs_hz: float) -> None:
         self.device(addr).rates_hz[measurement] = fs_hz

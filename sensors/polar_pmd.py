@@ -19,6 +19,8 @@ from sensors.errors import DecodeError
 
 #: ns from the Unix epoch to 2000-01-01T00:00:00Z, the PMD epoch.
 PMD_EPOCH_UNIX_NS = 946_684_800_000_000_000
+#: An H10's clock after it lost power: 2019-01-01T00:00Z, in ns since 2000-01-01.
+H10_DEFAULT_CLOCK_NS = 599_616_000_000_000_000
 #: The smallest ATT MTU an H10 accepts a START at (smaller: status INVALID_MTU).
 PMD_MIN_MTU = 70
 RESPONSE_CODE = 0xF0

@@ -14,11 +14,9 @@ import numpy as np
 from sensors.gatt import HEART_RATE_MEASUREMENT, PMD_CONTROL_POINT, PMD_DATA
 from sensors.heart_rate import RR_UNITS_PER_S, encode_heart_rate
 from sensors.pmd_frames import encode_raw_frame
-from sensors.polar_pmd import Measurement, Setting, start_command
+from sensors.polar_pmd import H10_DEFAULT_CLOCK_NS, Measurement, Setting, start_command
 from sensors.trace import TraceEvent
 
-#: The H10's clock after it lost power: 2019-01-01T00:00Z in ns since 2000-01-01.
-H10_DEFAULT_CLOCK_NS = 599_616_000_000_000_000
 ACC_SAMPLES_PER_FRAME = 36
 ACC_RANGE_MG = 8000
 

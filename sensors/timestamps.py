@@ -57,11 +57,6 @@ class SampleClock:
         self.previous_ns: int | None = None
         self._restarted = False
 
-    def reset(self) -> None:
-        """Forget the previous frame: the next frame starts a new stream."""
-        self.previous_ns = None
-        self._restarted = False
-
     def restart(self) -> None:
         """The stream was stopped and started again: the next frame is not spread back to the previous one,
         but the time between them is still reported as a gap."""
@@ -123,6 +118,7 @@ class ClockSync:
         self.window_ns = int(window_s * 1e9)
         self.jump_ns = int(jump_s * 1e9)
         self._minima: deque[tuple[int, int]] = deque(maxlen=windows)  # (device ns, offset ns)
+        self._line: tuple[int, int, float, float] | None = None
         self.resets = 0
 
     @property
@@ -130,7 +126,7 @@ class ClockSync:
         """The offset (host - device) at the latest observation, or None before any."""
         if not self._minima:
             return None
-        return int(self.offset_at(self._minima[-1][0]))
+        return self.offset_at(self._minima[-1][0])
 
     def observe(self, device_ns: int, arrival_ns: int) -> bool:
         """Take one (device time, host arrival time) pair; returns True if the device clock jumped."""
@@ -144,34 +140,45 @@ class ClockSync:
         if self._minima and device_ns - self._minima[-1][0] < self.window_ns:
             if offset < self._minima[-1][1]:
                 self._minima[-1] = (self._minima[-1][0], offset)
+                self._line = None
         else:
             self._minima.append((device_ns, offset))
+            self._line = None
         return jumped
+
+    def _fit(self) -> tuple[int, int, float, float]:
+        """(device ref, offset ref, intercept ns, slope ns per device s) of the line through the minima."""
+        if self._line is None:
+            d0, o0 = self._minima[0]
+            if len(self._minima) < 2:
+                self._line = (d0, o0, 0.0, 0.0)
+            else:
+                x = np.array([(d - d0) / 1e9 for d, _ in self._minima])
+                y = np.array([float(o - o0) for _, o in self._minima])
+                slope, intercept = np.polyfit(x, y, 1)
+                self._line = (d0, o0, float(intercept), float(slope))
+        return self._line
 
     def offset_at(self, device_ns: int) -> int:
         """The estimated offset (host - device) at device time ``device_ns``."""
         if not self._minima:
             raise ValueError("no frame observed yet: the device clock cannot be mapped")
-        d0, o0 = self._minima[0]
-        if len(self._minima) < 2:
-            return o0
-        x = np.array([(d - d0) / 1e9 for d, _ in self._minima])
-        y = np.array([float(o - o0) for _, o in self._minima])
-        slope, intercept = np.polyfit(x, y, 1)
-        return o0 + int(round(intercept + slope * (device_ns - d0) / 1e9))
+        d0, o0, intercept, slope = self._fit()
+        return o0 + round(intercept + slope * (device_ns - d0) / 1e9)
 
     @property
     def drift_ppm(self) -> float | None:
         """The fitted drift of the device clock against the host (ppm), once two windows are seen."""
         if len(self._minima) < 2:
             return None
-        d0, o0 = self._minima[0]
-        x = np.array([(d - d0) / 1e9 for d, _ in self._minima])
-        y = np.array([float(o - o0) for _, o in self._minima])
-        return float(np.polyfit(x, y, 1)[0] / 1e3)
+        return self._fit()[3] / 1e3
 
     def to_host(self, device_ns: np.ndarray | int) -> np.ndarray | int:
-        """Host time (ns since the Unix epoch) of device times, by the current estimate."""
+        """Host time (ns since the Unix epoch) of device times, by the current estimate (integer ns)."""
         if isinstance(device_ns, np.ndarray):
-            return device_ns + np.int64(self.offset_at(int(device_ns[-1])))
+            if not self._minima:
+                raise ValueError("no frame observed yet: the device clock cannot be mapped")
+            d0, o0, intercept, slope = self._fit()
+            relative_s = (device_ns - np.int64(d0)) / 1e9
+            return device_ns + np.int64(o0) + np.round(intercept + slope * relative_s).astype(np.int64)
         return device_ns + self.offset_at(device_ns)

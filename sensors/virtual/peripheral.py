@@ -20,10 +20,10 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
+from sensors.polar_pmd import H10_DEFAULT_CLOCK_NS
+
 log = logging.getLogger(__name__)
 
-#: The H10's clock after it lost power: 2019-01-01T00:00Z in ns since 2000-01-01.
-H10_DEFAULT_CLOCK_NS = 599_616_000_000_000_000
 ADVERTISING_INTERVAL_MS = 20
 
 

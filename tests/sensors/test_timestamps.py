@@ -119,3 +119,15 @@ def test_clock_sync_starts_over_when_the_device_clock_resets() -> None:
     assert sync.resets == 1 and sync.to_host(T0) == host0 + 60 * 10**9 + 5_000_000
     with pytest.raises(ValueError, match="no frame"):
         ClockSync().to_host(T0)
+
+
+def test_clock_sync_maps_arrays_with_drift_in_integer_ns() -> None:
+    sync = ClockSync(window_s=1.0)
+    host0 = 1_795_000_000_000_000_000
+    for k in range(20):
+        sync.observe(T0 + k * 10**9, host0 + k * (10**9 + 100_000))  # device clock 100 ppm slow
+    device = np.array([T0, T0 + 19 * 10**9], dtype=np.int64)
+    host = sync.to_host(device)
+    assert isinstance(host, np.ndarray) and host.dtype == np.int64
+    assert np.all(np.abs(host - np.array([host0, host0 + 19 * (10**9 + 100_000)])) <= 1)
+    assert sync.drift_ppm == pytest.approx(100.0, abs=0.01)

@@ -20,9 +20,9 @@ from sensors.decode import HeartRateSample
 from sensors.errors import DeviceError
 from sensors.gatt import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE, PMD_CONTROL_POINT, PMD_DATA
 from sensors.heart_rate import decode_heart_rate
-from sensors.polar_pmd import Measurement, Setting
+from sensors.polar_pmd import H10_DEFAULT_CLOCK_NS, Measurement, Setting
 from sensors.virtual.hr_strap import VirtualHeartRateStrap
-from sensors.virtual.peripheral import H10_DEFAULT_CLOCK_NS, DeviceClock
+from sensors.virtual.peripheral import DeviceClock
 from sensors.virtual.polar_h10 import H10Faults, VirtualPolarH10
 
 from .air import H10_ADDR, H10_ADDR_2, STRAP_ADDR, Air, Session, indexes_of, read, until
