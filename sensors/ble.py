@@ -115,6 +115,18 @@ async def find_devices(backend: Backend, addresses: list[str], timeout_s: float 
     return [seen[a.upper()][0] for a in addresses]
 
 
+_KIND_BY_NAME = (("polar h10", "polar_h10"), ("polar sense", "polar_verity_sense"), ("polar oh1", "polar_oh1"))
+
+
+def device_kind(name: str | None, *, pmd: bool | None = None) -> str:
+    """``polar_h10``, ``polar_verity_sense``, ``polar_oh1`` by advertised name; else ``polar_pmd`` or ``hr_strap``."""
+    lowered = (name or "").lower()
+    for prefix, kind in _KIND_BY_NAME:
+        if lowered.startswith(prefix):
+            return kind
+    return "polar_pmd" if pmd else "hr_strap"
+
+
 @dataclass
 class LinkInfo:
     """What a connection told about a device: for the trace's ``meta.json``."""
@@ -238,12 +250,12 @@ class DeviceLink:
 
     async def _subscribe_and_start(self, client: BleakClient) -> PmdControl | None:
         chars = {c.uuid for s in client.services for c in s.characteristics}
-        self.info = LinkInfo(mtu=client.mtu_size, gatt=_gatt_table(client))
+        self.info = LinkInfo(mtu=client.mtu_size, gatt=_gatt_table(client), kind=device_kind(self.device.name))
         if HEART_RATE_MEASUREMENT in chars:
             await client.start_notify(HEART_RATE_MEASUREMENT, self._notifier(HEART_RATE_MEASUREMENT))
         if PMD_CONTROL_POINT not in chars or PMD_DATA not in chars:
             return None
-        self.info.kind = "polar_pmd"
+        self.info.kind = device_kind(self.device.name, pmd=True)
         await _acquire_mtu(client)
         self.info.mtu = client.mtu_size
         if self.info.mtu < PMD_MIN_MTU:

@@ -21,7 +21,15 @@ from typing import Any
 from bleak.exc import BleakError
 
 from sensors.backends import backend_from_spec, close_backend
-from sensors.ble import Backend, DeviceLink, StreamSettings, discover, find_devices, stream_devices
+from sensors.ble import (
+    Backend,
+    DeviceLink,
+    StreamSettings,
+    device_kind,
+    discover,
+    find_devices,
+    stream_devices,
+)
 from sensors.decode import HeartRateSample, Record, SampleFrame, StreamDecoder
 from sensors.errors import DeviceError, SensorError
 from sensors.trace import TraceEvent, TraceWriter, write_meta
@@ -76,6 +84,13 @@ def trace_folder(db_path: Path, started: dt.datetime) -> Path:
     return db_path.parent / f"{db_path.stem}-traces" / started.strftime("%Y%m%dT%H%M%SZ")
 
 
+def _first_meta(device: Any, streams: dict[str, Any]) -> dict[str, Any]:
+    """What is known of a device before connecting: its name says what it is (an H10 is worn on the chest)."""
+    kind = device_kind(device.name)
+    return {"address": device.address, "name": device.name, "kind": kind,
+            "placement": "chest" if kind == "polar_h10" else None, "streams": streams}
+
+
 def _device_meta(link: DeviceLink) -> dict[str, Any]:
     return {"address": link.device.address, "name": link.device.name, "kind": link.info.kind,
             "mtu": link.info.mtu, "gatt": link.info.gatt, "reads": link.info.reads}
@@ -104,7 +119,7 @@ async def record(args: argparse.Namespace, backend: Backend) -> str:
     meta: dict[str, Any] = {
         "description": args.title or f"Recorded session {started:%Y-%m-%d %H:%M} UTC",
         "synthetic": False, "provenance": "recorded live by liftmind record", "started_at": started.isoformat(),
-        "devices": [{"address": d.address, "name": d.name, "streams": streams} for d in devices],
+        "devices": [_first_meta(d, streams) for d in devices],
     }
     trace = TraceWriter(folder, meta)
     writer = SessionWriter(open_db(args.db), t0_ns=time.time_ns(), title=meta["description"], source="record",

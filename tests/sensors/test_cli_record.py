@@ -109,13 +109,15 @@ def test_record_streams_into_the_db_and_writes_a_replayable_trace(liftmind: Any,
         acc = conn.execute("select sum(n), sum(lost_samples) from acc_chunks").fetchone()
         hr = conn.execute("select count(*) from hr_samples").fetchone()[0]
         ended = conn.execute("select ended_at from sessions").fetchone()[0]
+        kinds = dict(conn.execute("select address, kind from devices").fetchall())
+    assert kinds == {h10_address(0): "polar_h10", strap_address(0): "hr_strap"}
     assert acc[0] > 1000 and acc[1] == 0 and hr > 5 and ended
     (folder,) = (tmp_path / "s-traces").iterdir()
     events, stats = load_events(folder)
     assert not stats.skipped and sum(e.kind == "write" for e in events) >= 2  # START and STOP
     meta = read_meta(folder)
     h10 = next(d for d in meta["devices"] if d["address"] == h10_address(0))
-    assert h10["mtu"] == 232 and h10["kind"] == "polar_pmd" and h10["gatt"]
+    assert h10["mtu"] == 232 and h10["kind"] == "polar_h10" and h10["placement"] == "chest" and h10["gatt"]
     replay = liftmind("replay", str(folder), "--db", str(tmp_path / "r.db"))
     assert replay.returncode == 0, replay.stderr
     with sqlite3.connect(tmp_path / "r.db") as conn:
