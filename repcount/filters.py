@@ -110,7 +110,7 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
         now = state.n_seen + int(k)
         pose = moments[k, :3] / max(float(np.linalg.norm(moments[k, :3])), 1e-9)
         poses = [p for p in poses if now - p[0] <= POSE_MEMORY_S * GRID_FS_HZ]
-        if all(float(np.dot(pose, p[1:])) < cos_max for p in poses):
+        if poses and all(float(np.dot(pose, p[1:])) < cos_max for p in poses):
             resets.append(int(k))
         poses = [*poses[-2:], (float(now), *(float(v) for v in pose))]
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,

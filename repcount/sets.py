@@ -27,10 +27,11 @@ MIN_PEAK_FRACTION = 0.3
 EDGE_AREA_FRACTION = 0.55
 EDGE_PEAK_FRACTION = 0.6
 EDGE_MAX_RATIO = 2.5
-EDGE_MIN_COSINE = 0.8  # an edge rep moves in the same 3-D direction as the others
 EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
 MIN_DUTY = 0.5
+HARMONIC_MIN_COSINE = 0.9
+HARMONIC_MIN_GAIN = 0.08
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
@@ -97,12 +98,6 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
-def _cosine(w: Wave, others: Sequence[Wave]) -> float:
-    """Cosine between a wave's 3-axis motion and the typical motion of the other waves."""
-    typical = _unit(np.sum([_unit(np.array(o.motion)) for o in others], axis=0))
-    return float(np.dot(_unit(np.array(w.motion)), typical))
-
-
 def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) -> bool:
     """An edge wave must look like its neighbours: similar area and peak, spaced like the rest."""
     areas = np.array([waves[i].area_gs for i in idx])
@@ -113,8 +108,6 @@ def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) 
     if not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]:
         return True
     if w.peak_g > EDGE_MAX_RATIO * np.median(peaks) or w.area_gs > EDGE_MAX_RATIO * np.median(areas):
-        return True
-    if _cosine(w, [waves[i] for i in idx if i != edge]) < EDGE_MIN_COSINE:
         return True
     return not w.clipped and bool(
         w.area_gs < EDGE_AREA_FRACTION * np.median(areas)
@@ -139,6 +132,23 @@ def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
     return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
 
 
+def _undo_harmonic(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    """Keep every other wave when the run shows two waves per rep.
+
+    A swing (pendulum, row) can put two same-sign waves on the principal axis per rep; the 3-D motion of
+    consecutive waves then differs while waves two apart repeat.
+    """
+    if len(idx) < 2 * MIN_REPS:
+        return idx
+    m = [_unit(np.array(waves[i].motion)) for i in idx]
+    next_cos = float(np.median([np.dot(a, b) for a, b in zip(m[:-1], m[1:], strict=True)]))
+    skip_cos = float(np.median([np.dot(a, b) for a, b in zip(m[:-2], m[2:], strict=True)]))
+    if skip_cos < HARMONIC_MIN_COSINE or skip_cos - next_cos < HARMONIC_MIN_GAIN:
+        return idx
+    even, odd = idx[0::2], idx[1::2]
+    return max(even, odd, key=lambda run: sum(waves[i].area_gs for i in run) / len(run))
+
+
 def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
     idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
@@ -150,7 +160,7 @@ def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
     ]
-    idx = _trim_edges(_split_regular(idx, waves), waves)
+    idx = _undo_harmonic(_trim_edges(_split_regular(idx, waves), waves), waves)
     if len(idx) < MIN_REPS:
         return []
     period = float(np.median(np.diff([waves[i].peak_s for i in idx])))
