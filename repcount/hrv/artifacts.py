@@ -12,6 +12,9 @@ resting recordings with strong respiratory arrhythmia flags 1-3 % of normal beat
 A flagged interval must also differ from the 11-beat median by ``MIN_DEVIATION`` (5 %):
 on quiet stretches of Holter data quantised to 1/128 s the adaptive thresholds shrink to a
 few quanta and would otherwise flag ordinary 2-4 % changes as ectopic (7 % of nsr2db nsr002).
+A second ectopic test looks for the premature-beat signature itself (an interval 20 %
+shorter than the one before, then a pause 25 % longer): the adaptive thresholds widen
+while the heart rate changes fast (standing up) and miss ectopics there.
 
 Correction works on the intervals, keeping beat timing wherever the data allow:
 
