@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from service import api, pages, queries
 from service.db import open_db
 from service.remote_ingest import BatchWriter
-from service.security import BodyTooLarge, Guard
+from service.security import Guard
 from service.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -103,10 +103,6 @@ def _add_error_handlers(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
-
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
-        return _error(request, 413, str(exc))
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Any:

@@ -210,12 +210,24 @@ def _m005_session_heart_rate(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_read_indexes(db: sqlite_utils.Database) -> None:
+    """Time-ordered reads of one session's streams use one index, no sort."""
+    db.executescript(
+        """
+        create index if not exists hr_samples_session_t on hr_samples(session_id, t_ns);
+        create index if not exists rr_intervals_session_t on rr_intervals(session_id, t_ns);
+        create index if not exists live_events_session on live_events(session_id, id);
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("001_initial", _m001_initial),
     ("002_store", _m002_store),
     ("003_exercises", _m003_exercises),
     ("004_append_only", _m004_append_only),
     ("005_session_heart_rate", _m005_session_heart_rate),
+    ("006_read_indexes", _m006_read_indexes),
 )
 
 

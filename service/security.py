@@ -5,7 +5,7 @@
   ``/?token=...`` once: the answer sets the cookie (HttpOnly, SameSite=Strict) and redirects to the same URL
   without the token, so it never stays in the address bar or history. The token is never logged.
 - Body limits: a declared ``Content-Length`` over the limit is refused at once (413); a chunked body is
-  counted as it arrives and refused when it passes the limit.
+  read here, counted, and refused when it passes the limit.
 - Without a token (loopback only), the Host header must name a loopback host (DNS-rebinding defence), and a
   state-changing request that carries an Origin header must come from the same host (CSRF defence).
 """
@@ -29,10 +29,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 COOKIE = "liftmind_token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-class BodyTooLarge(Exception):
-    """A request body passed its limit while it was being read."""
 
 
 async def send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -117,33 +113,40 @@ class Guard:
         await send_json(send, status, detail)
 
     def limit_for(self, path: str) -> int:
-        return self.settings.max_batch_bytes if path.startswith("/api/ingest/") else self.settings.max_json_bytes
+        if path.startswith("/api/ingest/"):
+            return self.settings.max_batch_bytes
+        return self.settings.max_json_bytes if path.startswith("/api/") else self.settings.max_form_bytes
 
     async def _with_limit(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> None:
         limit = self.limit_for(scope["path"])
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            await send_json(send, 413, f"request body of {declared} bytes is over the {limit}-byte limit")
+        if declared.isdigit():
+            if int(declared) > limit:
+                await send_json(send, 413, f"request body of {declared} bytes is over the {limit}-byte limit")
+                return
+            await self.app(scope, receive, send)
             return
-        seen = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal seen
+        # No declared length (chunked): read the body here, up to the limit, then hand it on.
+        chunks, seen, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge(f"request body is over the {limit}-byte limit")
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            more = bool(message.get("more_body", False))
+            if seen > limit:
+                await send_json(send, 413, f"request body is over the {limit}-byte limit")
+                return
+        body = b"".join(chunks)
+        replayed = False
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge as exc:
-            if not started:
-                await send_json(send, 413, str(exc))
+        await self.app(scope, replay, send)

@@ -17,9 +17,11 @@ class Settings:
     port: int = 8000
     #: Access token required on every request (``Authorization: Bearer``, or the cookie it sets); None = open.
     token: str | None = field(default=None, repr=False)
-    #: Largest request body, in bytes, for JSON endpoints and for remote-ingest batches.
-    max_json_bytes: int = 64 * 1024
+    #: Largest request body, in bytes: JSON API (an HRV reading of 20,000 beats fits), remote-ingest batches,
+    #: and HTML form posts (RR file uploads).
+    max_json_bytes: int = 512 * 1024
     max_batch_bytes: int = 4 * 1024 * 1024
+    max_form_bytes: int = 2 * 1024 * 1024
     #: Run the streaming rep counter on remotely ingested accelerometer batches (live events).
     live_remote: bool = True
 

@@ -61,10 +61,18 @@ def test_malformed_json_is_400(client: TestClient) -> None:
 
 
 def test_oversized_body_is_413(client: TestClient) -> None:
-    note = "x" * 100_000
+    note = "x" * 600_000
     response = client.post("/api/checkins", json={"kind": "pre", "feeling": 1, "note": note})
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]
+    chunked = client.post("/api/checkins", content=iter([b"[" * 300_000, b"[" * 300_000]),
+                          headers={"content-type": "application/json"})
+    assert chunked.status_code == 413
+
+
+def test_long_hrv_reading_fits_the_json_limit(client: TestClient) -> None:
+    rr = (812.3456 + 30 * np.sin(np.arange(20_000) * 0.7)).tolist()
+    assert client.post("/api/hrv-readings", json={"kind": "morning", "rr_ms": rr}).status_code == 201
 
 
 def test_unknown_route_and_session_are_json_404(client: TestClient) -> None:
