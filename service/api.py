@@ -18,6 +18,7 @@ from service.models import (
     BatchAck,
     Checkin,
     CheckinIn,
+    Exercise,
     HrvReading,
     HrvReadingIn,
     LiveEvent,
@@ -63,6 +64,11 @@ async def get_session(db: Db, session_id: RowId) -> dict[str, Any]:
     session = queries.get_session(db, session_id)
     session["heart_rate"] = [{"t_s": t, "bpm": b} for t, b in queries.heart_rate_series(db, session_id)]
     return session
+
+
+@router.get("/exercises", summary="The exercise catalogue with the aliases other apps use")
+async def list_exercises(db: Db) -> list[Exercise]:
+    return [Exercise(**row) for row in queries.exercises(db)]
 
 
 @router.get("/sets/{set_id}", summary="One set")

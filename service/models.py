@@ -125,6 +125,14 @@ class SetOut(BaseModel):
     algorithm: str | None
 
 
+class Exercise(BaseModel):
+    id: int
+    name: str
+    category: str | None
+    eccentric_first: bool
+    aliases: list[str]
+
+
 class HrvReadingIn(Strict):
     """RR intervals of one reading; the server computes the metrics."""
 

@@ -186,3 +186,13 @@ def hrv_readings(db: sqlite_utils.Database, *, session_id: int | None = None) ->
     params = [session_id] if session_id is not None else []
     sql = f"select {_HRV_COLUMNS} from hrv_readings {where} order by taken_at, id limit 5000"
     return [_hrv_row(row) for row in db.query(sql, params)]
+
+
+def exercises(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The exercise catalogue, each with its aliases."""
+    rows = list(db.query("select id, name, category, eccentric_first from exercises order by name"))
+    aliases: dict[int, list[str]] = {}
+    for alias, exercise_id in db.execute("select alias, exercise_id from exercise_aliases order by alias"):
+        aliases.setdefault(exercise_id, []).append(alias)
+    return [{**row, "eccentric_first": bool(row["eccentric_first"]), "aliases": aliases.get(row["id"], [])}
+            for row in rows]

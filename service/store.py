@@ -65,10 +65,21 @@ def update_set(db: sqlite_utils.Database, set_id: int, patch: SetPatch) -> None:
     if db.execute("select 1 from sets where id = ?", [set_id]).fetchone() is None:
         raise NotFound(f"set {set_id} does not exist")
     changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
+    if changes.get("exercise"):
+        changes["exercise"] = canonical_exercise(db, changes["exercise"])
     changes["updated_at"] = now_iso()
     assignments = ", ".join(f"{name} = ?" for name in changes)
     with db.conn:
         db.execute(f"update sets set {assignments} where id = ?", [*changes.values(), set_id])
+
+
+def canonical_exercise(db: sqlite_utils.Database, name: str) -> str:
+    """The catalogue name for ``name`` or one of its aliases (any case); an unknown name is kept as typed."""
+    row = db.execute(
+        "select e.name from exercise_aliases a join exercises e on e.id = a.exercise_id where a.alias = ?",
+        [name.strip()],
+    ).fetchone()
+    return str(row[0]) if row else name.strip()
 
 
 def kg_to_lb(load_kg: float | None) -> float | None:

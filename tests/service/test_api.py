@@ -94,10 +94,18 @@ def test_set_patch_keeps_reps_detected(client: TestClient, settings: Settings, s
     edited = response.json()
     assert (edited["reps_detected"], edited["reps_confirmed"], edited["rir"]) == (8, 9, 1.5)
     assert edited["load_lb"] == pytest.approx(220.5)
+    assert client.patch(f"/api/sets/{set_id}", json={"exercise": "Back Squat"}).json()["exercise"] == "squat"
+    assert client.patch(f"/api/sets/{set_id}", json={"exercise": "Zercher"}).json()["exercise"] == "Zercher"
     assert client.patch(f"/api/sets/{set_id}", json={"reps_detected": 3}).status_code == 422
     assert client.patch(f"/api/sets/{set_id}", json={"rpe": 10.5}).status_code == 422
     assert client.patch(f"/api/sets/{set_id}", json={}).status_code == 422
     assert client.patch("/api/sets/9999", json={"rpe": 8}).status_code == 404
+
+
+def test_exercise_catalogue_lists_aliases(client: TestClient) -> None:
+    catalogue = {e["name"]: e for e in client.get("/api/exercises").json()}
+    assert "ohp" in catalogue["overhead_press"]["aliases"]
+    assert catalogue["squat"]["eccentric_first"] is True
 
 
 def test_hrv_reading_metrics_from_rr(client: TestClient) -> None:
