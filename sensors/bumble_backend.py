@@ -57,6 +57,33 @@ def _address_text(address: Any) -> str:
     return str(address.to_string(False)).upper()
 
 
+def cancellable_controller_class() -> type:
+    """Bumble's virtual controller with LE Create Connection Cancel working as the spec says.
+
+    bumble 0.0.236's virtual controller acknowledges the cancel but keeps the connection pending, so a
+    connect that timed out completes later behind the host's back and every new attempt is refused.
+    Here the cancel ends the pending attempt with an LE Connection Complete (Unknown Connection Identifier).
+    """
+    from bumble import hci
+    from bumble.controller import Controller
+
+    class CancellableController(Controller):  # type: ignore[misc]
+        def on_hci_le_create_connection_cancel_command(self, command: Any) -> Any:
+            pending, self.pending_le_connection = self.pending_le_connection, None
+            if pending is None:
+                return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.COMMAND_DISALLOWED_ERROR)
+            failed = hci.HCI_LE_Connection_Complete_Event(
+                status=hci.HCI_ErrorCode.UNKNOWN_CONNECTION_IDENTIFIER_ERROR, connection_handle=0,
+                role=hci.Role.CENTRAL, peer_address_type=pending.peer_address_type,
+                peer_address=pending.peer_address, connection_interval=0, peripheral_latency=0,
+                supervision_timeout=0, central_clock_accuracy=0,
+            )
+            asyncio.get_running_loop().call_soon(self.send_hci_packet, failed)  # after the command completes
+            return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
+
+    return CancellableController
+
+
 class BumbleRadio:
     """One central Bumble device, reached through a local link or an HCI transport (created on first use).
 
@@ -89,7 +116,6 @@ class BumbleRadio:
             return self._device
 
     async def _open(self) -> Device:
-        from bumble.controller import Controller
         from bumble.device import Device
         from bumble.hci import Address
         from bumble.host import Host
@@ -97,7 +123,8 @@ class BumbleRadio:
         from bumble.transport.common import AsyncPipeSink
 
         if self.link is not None:
-            controller = Controller("liftmind-central", link=self.link, public_address=CENTRAL_ADDRESS)
+            controller = cancellable_controller_class()("liftmind-central", link=self.link,
+                                                        public_address=CENTRAL_ADDRESS)
             host = Host(controller, AsyncPipeSink(controller))
             device = Device(name="liftmind", address=Address(CENTRAL_ADDRESS), host=host)
         else:
@@ -214,9 +241,12 @@ class BumbleClient(BaseBleakClient):
         device = await self._radio.central()
         try:
             async with self._radio.connect_lock:
-                connection = await device.connect(Address(self.address), timeout=self._timeout)
+                connection = await self._connect(device, Address(self.address))
         except (BaseBumbleError, TimeoutError) as exc:
-            raise BleakDeviceNotFoundError(self.address, f"could not connect to {self.address}: {exc!r}") from exc
+            reason = "not seen" if isinstance(exc, TimeoutError) else repr(exc)
+            raise BleakDeviceNotFoundError(
+                self.address, f"could not connect to {self.address} within {self._timeout:g} s ({reason})"
+            ) from exc
         self._leaving = False
         self._connection = connection
         connection.on("disconnection", self._on_disconnection)
@@ -229,6 +259,10 @@ class BumbleClient(BaseBleakClient):
             await self.disconnect()
             raise BleakError(f"service discovery on {self.address} failed: {exc!r}") from exc
         self.services = self._collection()
+
+    async def _connect(self, device: Device, address: Any) -> Connection:
+        """Connect within the client's timeout (Bumble cancels the attempt at the controller when it expires)."""
+        return await asyncio.wait_for(device.connect(address, timeout=self._timeout), self._timeout + 5.0)
 
     async def disconnect(self) -> None:
         connection, self._connection = self._connection, None

@@ -16,10 +16,10 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from bumble.controller import Controller
 from bumble.link import LocalLink
 from bumble.transport import open_transport
 
+from sensors.bumble_backend import cancellable_controller_class
 from sensors.virtual.hr_strap import VirtualHeartRateStrap
 from sensors.virtual.peripheral import DeviceClock, VirtualPeripheral
 from sensors.virtual.polar_h10 import H10Faults, VirtualPolarH10
@@ -61,7 +61,7 @@ def stats(sensors: list[VirtualPeripheral]) -> dict[str, Any]:
 async def serve(args: argparse.Namespace) -> None:
     link = LocalLink()
     transport = await open_transport(f"tcp-server:127.0.0.1:{args.port}")
-    Controller("air-central", host_source=transport.source, host_sink=transport.sink, link=link)
+    cancellable_controller_class()("air-central", host_source=transport.source, host_sink=transport.sink, link=link)
     sensors = build(link, args)
     for sensor in sensors:
         await sensor.start()

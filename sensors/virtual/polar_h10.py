@@ -75,12 +75,15 @@ class H10Faults:
     ``drop_every_nth_frame``: the n-th, 2n-th ... data frame of each stream is never sent (0: none).
     ``allowed``: setting values it accepts, overriding the H10's (a setting it refuses).
     ``compressed``: send ACC as delta frames 0x81 with ``factor`` (a Verity Sense), not raw 0x01.
+    ``keeps_streaming``: a lost link does not stop its streams (as an H10 nobody sent STOP to): the next
+    START is answered ALREADY_IN_STATE.
     """
 
     drop_every_nth_frame: int = 0
     allowed: dict[Measurement, dict[Setting, tuple[int, ...]]] = field(default_factory=dict)
     compressed: bool = False
     factor: float = 1.0
+    keeps_streaming: bool = False
 
 
 class VirtualPolarH10(VirtualHeartRateStrap):
@@ -183,7 +186,8 @@ class VirtualPolarH10(VirtualHeartRateStrap):
             await self._indicate(bytes([0x01, measurement]))
 
     def on_link_lost(self) -> None:
-        self._streams.clear()  # the tasks were cancelled with the link
+        if not self.faults.keeps_streaming:
+            self._streams.clear()  # the tasks were cancelled with the link
 
     async def power_cycle(self, *, away_s: float) -> None:
         """Lose power: the link drops, the clock restarts at 2019-01-01, back after ``away_s`` loop seconds."""

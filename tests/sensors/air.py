@@ -94,6 +94,7 @@ async def read(
     settings: StreamSettings = StreamSettings(),
     timeout_s: float = 10.0,
     during: Callable[[Session], Any] | None = None,
+    connect_timeout_s: float = 2.0,
 ) -> Session:
     """Run the reader on ``addresses`` until ``done(session)``; ``during`` runs alongside (faults)."""
     session = Session()
@@ -102,7 +103,7 @@ async def read(
     lock = asyncio.Lock()
     session.links = [
         DeviceLink(d, session.sink, settings=settings, backend=air.backend, connect_lock=lock,
-                   connect_timeout_s=2.0, min_backoff_s=0.05, max_backoff_s=0.2)
+                   connect_timeout_s=connect_timeout_s, min_backoff_s=0.05, max_backoff_s=0.2)
         for d in devices
     ]
     reader = asyncio.ensure_future(

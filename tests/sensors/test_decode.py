@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sensors.decode import ControlEvent, SampleFrame, StreamDecoder
 from sensors.gatt import HEART_RATE_MEASUREMENT, PMD_CONTROL_POINT, PMD_DATA
@@ -115,3 +117,13 @@ def test_bad_packets_are_counted_per_characteristic_and_skipped() -> None:
     assert decoder.errors[(ADDR, PMD_DATA)] == 2
     assert decoder.errors[(ADDR, PMD_CONTROL_POINT)] == 1
     assert "repeats" in decoder.last_error[(ADDR, PMD_DATA)]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.sampled_from(["notify", "write", "connected", "disconnected"]),
+                          st.sampled_from([HEART_RATE_MEASUREMENT, PMD_DATA, PMD_CONTROL_POINT, "0000ffff-0000"]),
+                          st.binary(max_size=60)), max_size=30))
+def test_any_event_sequence_is_decoded_or_counted_never_raised(events: list[tuple[str, str, bytes]]) -> None:
+    decoder = StreamDecoder()
+    for t, (kind, char, payload) in enumerate(events):
+        decoder.feed(TraceEvent(t, ADDR, kind, char, payload))  # type: ignore[arg-type]

@@ -267,3 +267,37 @@ def test_three_sensors_connect_concurrently() -> None:
 
     session = scenario([h10(), h10(H10_ADDR_2), strap()], body)
     assert [e.kind for e in session.events].count("connected") == 3
+
+
+def test_a_sensor_still_streaming_from_a_lost_session_is_stopped_and_started_again() -> None:
+    faults = H10Faults(keeps_streaming=True)
+
+    async def drop(session: Session) -> None:
+        await until(lambda: len(session.frames(H10_ADDR)) >= 5)
+        await drop.sensor.drop_link()  # type: ignore[attr-defined]
+
+    async def body(air: Air, sensor: VirtualPolarH10) -> list[bytes]:
+        drop.sensor = sensor  # type: ignore[attr-defined]
+        await read(air, [H10_ADDR], lambda s: sensor.connections == 2 and len(s.frames(H10_ADDR)) >= 15, during=drop)
+        return sensor.commands
+
+    commands = scenario([h10(faults=faults)], body)
+    start = "02020001c8000101100002010800"
+    assert [c.hex() for c in commands][:4] == [start, start, "0302", start]  # START -> ALREADY_IN_STATE -> STOP, START
+
+
+def test_a_sensor_away_through_several_failed_attempts_is_found_again() -> None:
+    async def away(session: Session) -> None:
+        await until(lambda: len(session.frames(H10_ADDR)) >= 5)
+        await away.sensor.drop_link(away_s=1.5)  # type: ignore[attr-defined]
+
+    async def body(air: Air, sensor: VirtualPolarH10) -> tuple[Session, int]:
+        away.sensor = sensor  # type: ignore[attr-defined]
+        session = await read(air, [H10_ADDR], lambda s: sensor.connections == 2 and len(s.frames(H10_ADDR)) >= 10,
+                             during=away, timeout_s=15.0, connect_timeout_s=0.3)
+        return session, session.links[0].reconnects
+
+    session, reconnects = scenario([h10()], body)
+    assert reconnects >= 2  # failed attempts while it was away, then the one that worked
+    gaps = [f for f in session.frames(H10_ADDR) if f.gap_ns > 0]
+    assert len(gaps) == 1 and gaps[0].gap_ns >= 1.5 * FAST * 1e9 * 0.9
