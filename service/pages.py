@@ -16,7 +16,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from repcount.hrv import rmssd_ms
+from repcount.hrv import correct_artifacts, rmssd_ms
+from repcount.hrv.session import PEAK_LAG_S, RECOVERY_S, ZONE_EDGES_PCT
 from service import charts, queries, store, trends
 from service.analysis import load_acc
 from service.models import CHECKIN_FIELDS, CheckinIn, HrvReadingIn, SetPatch
@@ -25,8 +26,6 @@ from service.rr_files import RrFileError, parse_rr_text
 TEMPLATES = Path(__file__).parent / "templates"
 #: Maximum heart rate used for the zones until the user sets theirs (no profile yet).
 DEFAULT_MAX_HR_BPM = 190.0
-#: Heart-rate recovery: the drop from a set's last second to this many seconds later.
-HR_RECOVERY_S = 60.0
 #: Quiet rest needed at the session's start or end to report RMSSD "before" or "after" from its own beats.
 MIN_HRV_WINDOW_S = 60.0
 RECENT_SESSIONS = 10
@@ -89,19 +88,19 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
 
     @router.post("/checkin/reading", response_class=HTMLResponse)
     async def reading_post(request: Request) -> Response:
-        form = await request.form()
-        upload = form.get("rr_file")
-        try:
-            if not isinstance(upload, UploadFile):
-                raise RrFileError("choose an RR file to upload")
-            parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
-            store.add_hrv_reading(db, HrvReadingIn(kind="morning", posture=form.get("posture") or None,
-                                                   rr_ms=[float(v) for v in parsed.rr_ms]))
-        except (RrFileError, ValidationError) as exc:
-            context = checkin_context(db, saved=None, session_id=None)
-            context["error"] = ("reading", _messages(exc) if isinstance(exc, ValidationError) else [str(exc)])
-            return render(request, "checkin.html", context, status_code=422)
-        return RedirectResponse("/?saved=reading#hrv-h", status_code=303)
+        async with request.form() as form:
+            upload, posture = form.get("rr_file"), form.get("posture")
+            try:
+                if not isinstance(upload, UploadFile):
+                    raise RrFileError("choose an RR file to upload")
+                parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
+                store.add_hrv_reading(db, HrvReadingIn(kind="morning", posture=posture or None,
+                                                       rr_ms=[float(v) for v in parsed.rr_ms]))
+            except (RrFileError, ValidationError) as exc:
+                context = checkin_context(db, saved=None, session_id=None)
+                context["error"] = ("reading", _messages(exc) if isinstance(exc, ValidationError) else [str(exc)])
+                return render(request, "checkin.html", context, status_code=422)
+        return RedirectResponse("/#hrv-h", status_code=303)
 
     @router.get("/trends", response_class=HTMLResponse)
     async def trends_page(request: Request) -> Response:
@@ -184,28 +183,49 @@ def _hrv_label(daily: trends.DailyHrv) -> str:
 # --- session --------------------------------------------------------------------------------------------
 
 
-def hr_at(hr_t: np.ndarray, hr_bpm: np.ndarray, t_s: float, *, tolerance_s: float = 3.0) -> float | None:
-    """Heart rate at ``t_s`` (nearest sample within ``tolerance_s``)."""
-    if len(hr_t) == 0:
-        return None
-    i = int(np.argmin(np.abs(hr_t - t_s)))
-    return float(hr_bpm[i]) if abs(hr_t[i] - t_s) <= tolerance_s else None
-
-
 def set_heart_rate(sets: list[dict[str, Any]], hr: list[tuple[float, float]]) -> list[dict[str, Any]]:
-    """Per set: peak heart rate during it, and the drop in the ``HR_RECOVERY_S`` after it (None when the next
-    set starts first or the data does not reach)."""
-    hr_t = np.array([t for t, _ in hr])
-    hr_bpm = np.array([b for _, b in hr])
+    """Each set with its peak heart rate and 60-s recovery, by `repcount.hrv.session`'s definitions (peak within
+    ``PEAK_LAG_S`` after the set; HRR60 = peak - median HR 55-65 s after it) over the strap's 1-Hz heart rate.
+
+    `repcount.hrv.session_hr_summary` works from every beat and adds DFA alpha1 windows: about a second for a
+    15-minute session, too slow to run on each page view.
+    """
+    t = np.array([a for a, _ in hr])
+    bpm = np.array([b for _, b in hr])
     out = []
     for i, s in enumerate(sets):
-        inside = hr_bpm[(hr_t >= s["start_s"]) & (hr_t <= s["end_s"] + 10)]
         next_start = sets[i + 1]["start_s"] if i + 1 < len(sets) else math.inf
-        at_end = hr_at(hr_t, hr_bpm, s["end_s"])
-        later = hr_at(hr_t, hr_bpm, s["end_s"] + HR_RECOVERY_S) if s["end_s"] + HR_RECOVERY_S <= next_start else None
-        out.append({**s, "peak_hr": float(inside.max()) if len(inside) else None,
-                    "hr_recovery": None if at_end is None or later is None else at_end - later})
+        inside = bpm[(t >= s["start_s"]) & (t <= min(s["end_s"] + PEAK_LAG_S, next_start))]
+        peak = float(inside.max()) if inside.size else None
+        late = bpm[(t >= s["end_s"] + RECOVERY_S - 5) & (t <= s["end_s"] + RECOVERY_S + 5)]
+        reasons = {}
+        if next_start < s["end_s"] + RECOVERY_S + 5:
+            reasons["hrr60_bpm"] = f"the next set starts {next_start - s['end_s']:.0f} s after this one ends"
+        elif not late.size:
+            reasons["hrr60_bpm"] = "the recording ends before 60 s of recovery"
+        hrr = peak - float(np.median(late)) if peak is not None and late.size and not reasons else None
+        out.append({**s, "peak_hr": peak, "hr_recovery": hrr, "hr_reasons": reasons})
     return out
+
+
+def hr_stats(hr: list[tuple[float, float]], sets: list[dict[str, Any]]) -> dict[str, float | None] | None:
+    """Mean and peak heart rate of the session, and the mean 60-s recovery over the sets that have one."""
+    if not hr:
+        return None
+    bpm = [b for _, b in hr]
+    recoveries = [s["hr_recovery"] for s in sets if s["hr_recovery"] is not None]
+    return {"mean": float(np.mean(bpm)), "peak": float(max(bpm)),
+            "recovery": float(np.mean(recoveries)) if recoveries else None}
+
+
+def zone_minutes(hr: list[tuple[float, float]], max_hr_bpm: float) -> list[float]:
+    """Minutes spent in each of the five zones (`repcount.hrv.session.ZONE_EDGES_PCT` of max HR)."""
+    if len(hr) < 2:
+        return []
+    t = np.array([a for a, _ in hr])
+    zone = np.searchsorted(np.asarray(ZONE_EDGES_PCT), 100 * np.array([b for _, b in hr]) / max_hr_bpm, side="right")
+    dt_s = np.diff(t, append=t[-1])
+    return [float(dt_s[zone == z].sum() / 60) for z in range(1, 6)]
 
 
 def rest_rmssd(rr: list[tuple[float, float]], t0_s: float, t1_s: float) -> dict[str, float] | None:
@@ -213,7 +233,10 @@ def rest_rmssd(rr: list[tuple[float, float]], t0_s: float, t1_s: float) -> dict[
     window = np.array([v for t, v in rr if t0_s <= t <= t1_s])
     if t1_s - t0_s < MIN_HRV_WINDOW_S or len(window) < 30:
         return None
-    value = float(rmssd_ms(window))
+    corrected = correct_artifacts(window)
+    if not corrected.reliable:
+        return None
+    value = float(rmssd_ms(corrected.rr_ms, corrected.valid_diff))
     return {"rmssd_ms": value, "ln_rmssd": math.log(value), "window_s": t1_s - t0_s} if value > 0 else None
 
 
@@ -238,6 +261,7 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
     hr = queries.heart_rate_series(db, session_id)
     acc = load_acc(db, session_id)
     reps = queries.session_reps(db, session_id)
+    rr = queries.rr_series(db, session_id)
     sets = set_heart_rate(queries.session_sets(db, session_id), hr)
     x_max = max([hr[-1][0] if hr else 0.0, float(acc.t_s[-1]) if acc is not None else 0.0,
                  *[s["end_s"] for s in sets]] or [1.0])
@@ -255,7 +279,8 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
         "max_hr": DEFAULT_MAX_HR_BPM, "mood": mood,
         "mood_change": {k: mood["post"][k] - mood["pre"][k] for k in ("feeling", "arousal")
                         if mood["pre"] and mood["post"] and mood["pre"][k] is not None and mood["post"][k] is not None},
-        "hrv": hrv_before_after(readings, queries.rr_series(db, session_id), sets, x_max),
+        "hrv": hrv_before_after(readings, rr, sets, x_max), "zone_minutes": zone_minutes(hr, DEFAULT_MAX_HR_BPM),
+        "hr_stats": hr_stats(hr, sets),
         "duration_min": x_max / 60, "export_links": export_links(session_id),
     }
 

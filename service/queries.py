@@ -109,13 +109,14 @@ def session_volume(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
-def live_resume_id(db: sqlite_utils.Database, *, max_backlog: int = 2000) -> int:
-    """The live event id to tail after so that a new viewer sees the current set from its start."""
-    last, boundary = db.execute(
-        "select coalesce(max(id), 0), coalesce(max(case when kind in ('set_started', 'set_ended') then id end), 0) "
-        "from live_events"
+def live_resume_id(db: sqlite_utils.Database, *, max_backlog: int = 5000) -> int:
+    """The live event id to tail after so that a new viewer replays the latest session's events from its start
+    (at most ``max_backlog`` of them), and so numbers its sets right."""
+    last, session_id = db.execute(
+        "select coalesce(max(id), 0), (select session_id from live_events order by id desc limit 1) from live_events"
     ).fetchone()
-    return int(max(boundary - 1, last - max_backlog, 0))
+    first = db.execute("select coalesce(min(id), 1) from live_events where session_id = ?", [session_id]).fetchone()[0]
+    return int(max(first - 1, last - max_backlog, 0))
 
 
 # --- Reads of the JSON API (service/api.py) ----------------------------------------------------------------

@@ -18,15 +18,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from repcount.hrv import ReadingVerdict, reading_verdict
+
 #: Sessions with both ratings and the predictor needed before any association is reported.
 MIN_SESSIONS = 10
-#: Readings needed in the window before a 7-day baseline or a 60-day normal band is drawn.
-MIN_BASELINE_READINGS = 3
-MIN_BAND_READINGS = 14
-BASELINE_DAYS = 7
-BAND_DAYS = 60
-#: Half-width of the normal band in standard deviations (the smallest-worthwhile-change convention).
-BAND_SD = 0.5
 #: Local hours that split morning / afternoon / evening sessions.
 DAY_PARTS = (("morning", 0, 12), ("afternoon", 12, 17), ("evening", 17, 24))
 
@@ -90,7 +85,7 @@ def associate(
     """Mood change ``y`` against ``x`` (paired, None-free), slope per ``per`` units, gated on ``min_n``."""
     xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n = len(xa)
-    if n < max(min_n, 3) or float(np.ptp(xa)) == 0.0:
+    if n < max(min_n, 3) or float(np.ptp(xa)) <= 1e-9 * max(1.0, float(np.abs(xa).max())):  # x (nearly) constant
         return Association(predictor, n, per, None, None, None, None, None, "not_enough")
     a, b, ci = slope_with_ci(xa, ya, level=0.95)
     _, _, ci_adj = slope_with_ci(xa, ya, level=1 - 0.05 / n_tests)
@@ -124,49 +119,31 @@ def day_part(hour: int) -> str:
 
 @dataclass(frozen=True)
 class DailyHrv:
-    """Morning ln RMSSD per day with its rolling 7-day baseline and 60-day normal band (None where too few)."""
+    """Morning ln RMSSD per day with its 7-day baseline and 60-day normal band (None where too few readings),
+    and the latest day's `repcount.hrv.ReadingVerdict`."""
 
     days: tuple[dt.date, ...]
     ln_rmssd: tuple[float, ...]
     baseline: tuple[float | None, ...]
     band: tuple[tuple[float, float] | None, ...]
-
-    @property
-    def verdict(self) -> str | None:
-        """The latest baseline against the latest band: ``within``, ``below`` or ``above`` (None if unknown)."""
-        if not self.days or self.baseline[-1] is None or self.band[-1] is None:
-            return None
-        lo, hi = self.band[-1]
-        value = self.baseline[-1]
-        return "below" if value < lo else "above" if value > hi else "within"
+    latest: ReadingVerdict | None
 
 
 def daily_hrv(readings: Sequence[tuple[dt.date, float]]) -> DailyHrv:
-    """Fold (day, ln RMSSD) readings to one value per day (their mean), then baseline and band per day.
-
-    The baseline is the mean of the readings of the last `BASELINE_DAYS` days (that day included), from
-    `MIN_BASELINE_READINGS` days on; the band is the mean ± `BAND_SD` SD of the last `BAND_DAYS` days, from
-    `MIN_BAND_READINGS` days on.
-    """
+    """Fold (day, ln RMSSD) readings to one value per day (their mean), then `repcount.hrv.reading_verdict`
+    for each day over the days up to it (its 7-day baseline and 60-day mean ± 0.5 SD normal range)."""
     by_day: dict[dt.date, list[float]] = {}
     for day, value in readings:
         if value is not None and math.isfinite(value):
             by_day.setdefault(day, []).append(value)
     days = sorted(by_day)
-    values = np.array([float(np.mean(by_day[d])) for d in days])
-    ordinal = np.array([d.toordinal() for d in days])
-    baseline: list[float | None] = []
-    band: list[tuple[float, float] | None] = []
-    for today in ordinal:
-        week = values[(ordinal > today - BASELINE_DAYS) & (ordinal <= today)]
-        window = values[(ordinal > today - BAND_DAYS) & (ordinal <= today)]
-        baseline.append(float(week.mean()) if len(week) >= MIN_BASELINE_READINGS else None)
-        if len(window) >= MIN_BAND_READINGS:
-            mean, sd = float(window.mean()), float(window.std(ddof=1))
-            band.append((mean - BAND_SD * sd, mean + BAND_SD * sd))
-        else:
-            band.append(None)
-    return DailyHrv(tuple(days), tuple(float(v) for v in values), tuple(baseline), tuple(band))
+    values = [float(np.mean(by_day[d])) for d in days]
+    verdicts = [reading_verdict(list(zip(days[:i], values[:i], strict=True)), day, value)
+                for i, (day, value) in enumerate(zip(days, values, strict=True))]
+    band = tuple(None if v.normal_low is None or v.normal_high is None else (v.normal_low, v.normal_high)
+                 for v in verdicts)
+    return DailyHrv(tuple(days), tuple(values), tuple(v.baseline_ln_rmssd for v in verdicts), band,
+                    verdicts[-1] if verdicts else None)
 
 
 def _local(iso: str) -> dt.datetime:
