@@ -6,13 +6,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import sqlite_utils
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from service import live, queries, store
+from service.analysis import analyse_stored_session
+from service.db import open_db
 from service.export import export_rows, table_names
 from service.models import (
     BatchAck,
@@ -24,6 +28,8 @@ from service.models import (
     LiveEvent,
     Message,
     SessionCreated,
+    SessionEnd,
+    SessionEnded,
     SessionIn,
     SetOut,
     SetPatch,
@@ -57,6 +63,22 @@ async def list_sessions(db: Db) -> list[dict[str, Any]]:
 @router.post("/sessions", status_code=201, summary="Open a session (for a remote recorder)")
 async def create_session(db: Db, body: SessionIn) -> SessionCreated:
     return SessionCreated(id=store.create_session(db, body))
+
+
+@router.post("/sessions/{session_id}/end", summary="End a session and compute its sets and reps")
+async def end_session(request: Request, db: Db, session_id: RowId, body: SessionEnd) -> SessionEnded:
+    ended = store.end_session(db, session_id, body.ended_at)
+    set_ids = await run_in_threadpool(_analyse, request.app.state.settings.db_path, session_id)
+    return SessionEnded(id=session_id, ended_at=ended, set_ids=set_ids)
+
+
+def _analyse(db_path: Path, session_id: int) -> list[int]:
+    """Offline analysis on a connection of its own (it runs in a worker thread)."""
+    db = open_db(db_path)
+    try:
+        return analyse_stored_session(db, session_id)
+    finally:
+        db.conn.close()
 
 
 @router.get("/sessions/{session_id}", summary="A session with its sets, devices and heart rate")

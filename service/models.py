@@ -177,6 +177,18 @@ class SessionCreated(BaseModel):
     id: int
 
 
+class SessionEnd(Strict):
+    """End a session (default: now); its sets and reps are then computed from the stored streams."""
+
+    ended_at: Moment | None = None
+
+
+class SessionEnded(BaseModel):
+    id: int
+    ended_at: str
+    set_ids: list[int]
+
+
 class BatchAck(BaseModel):
     session_id: int
     device_id: int

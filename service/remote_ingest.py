@@ -202,7 +202,7 @@ class BatchWriter:
         t0_ns = self._session_t0(db, batch.session_id)
         if t0_ns is None:
             return UnknownSession(f"session {batch.session_id} does not exist")
-        device_id = self._device(db, batch.session_id, batch.address)
+        device_id = self._device(db, batch)
         cursor = db.conn.execute(
             "insert or ignore into ingest_batches (device_id, seq, session_id, kind, n, received_at_ns) "
             "values (?, ?, ?, ?, ?, ?)",
@@ -224,12 +224,17 @@ class BatchWriter:
             self._sessions[session_id] = int(row[0])
         return self._sessions[session_id]
 
-    def _device(self, db: sqlite_utils.Database, session_id: int, address: str) -> int:
-        key = (session_id, address)
+    def _device(self, db: sqlite_utils.Database, batch: Batch) -> int:
+        """The batch's device row, created on its first batch with the device-to-host clock offset."""
+        key = (batch.session_id, batch.address)
         if key not in self._devices:
-            db.execute("insert or ignore into devices (session_id, address, kind) values (?, ?, 'remote')",
-                       [session_id, address])
-            row = db.execute("select id from devices where session_id = ? and address = ?", [session_id, address])
+            offset_ns = batch.arrival_ns - batch.t1_ns if batch.arrival_ns else 0
+            db.execute(
+                "insert or ignore into devices (session_id, address, kind, clock_offset_ns) values (?, ?, 'remote', ?)",
+                [batch.session_id, batch.address, offset_ns],
+            )
+            row = db.execute("select id from devices where session_id = ? and address = ?",
+                             [batch.session_id, batch.address])
             self._devices[key] = int(row.fetchone()[0])
         return self._devices[key]
 

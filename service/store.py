@@ -47,6 +47,15 @@ def create_session(db: sqlite_utils.Database, session: SessionIn) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def end_session(db: sqlite_utils.Database, session_id: int, ended_at: dt.datetime | None) -> str:
+    """Record the session's end; returns it as stored (ISO 8601, UTC)."""
+    require_session(db, session_id)
+    ended = _iso(ended_at)
+    with db.conn:
+        db.execute("update sessions set ended_at = ? where id = ?", [ended, session_id])
+    return ended
+
+
 def add_checkin(db: sqlite_utils.Database, checkin: CheckinIn) -> int:
     """Store a validated check-in; raises `NotFound` for an unknown session."""
     require_session(db, checkin.session_id)

@@ -108,3 +108,18 @@ def test_catch_up_batches_make_no_live_events(client: TestClient, session_id: in
                             t1_ns=k * 10**9 + 995_000_000, arrival_ns=arrival_ns)
         client.post("/api/ingest/batches", content=body)
     assert client.get("/api/live/events.json").json() == []
+
+
+def test_a_remote_session_ends_with_its_sets_computed(client: TestClient, settings: Settings,
+                                                      session_id: int) -> None:
+    acc = _squats(200.0, 40.0)
+    for k in range(40):
+        body = encode_batch("acc", session_id, "pi", k + 1, acc[k * 200:(k + 1) * 200], t0_ns=k * 10**9,
+                            t1_ns=k * 10**9 + 995_000_000)
+        client.post("/api/ingest/batches", content=body)
+    ended = client.post(f"/api/sessions/{session_id}/end", json={"ended_at": "2026-01-05T17:40:00Z"})
+    assert ended.status_code == 200
+    assert len(ended.json()["set_ids"]) == 1
+    (only,) = client.get(f"/api/sessions/{session_id}").json()["sets"]
+    assert only["reps_detected"] == 8
+    assert client.post("/api/sessions/999/end", json={}).status_code == 404
