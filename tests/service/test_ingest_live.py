@@ -1,0 +1,48 @@
+"""The in-process ingest path writes raw chunks and the live events a server in another process streams."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repcount.synth import synth_session
+from sensors.decode import SampleFrame, StreamDecoder
+from sensors.polar_pmd import Measurement
+from service.cli import serve as serve_cli
+from service.db import open_db
+from service.ingest import SessionWriter
+
+T0_NS = 1_767_000_000_000_000_000
+
+
+def test_a_recorded_set_becomes_live_events(tmp_path: Path) -> None:
+    session = synth_session([("squat", 6, 30.0)], placement="chest", fs_hz=200.0, rng=np.random.default_rng(4))
+    db = open_db(tmp_path / "r.db")
+    writer = SessionWriter(db, t0_ns=T0_NS, title="t", source="test", devices=[{"address": "H10"}])
+    device_ns = (session.t_s * 1e9).astype(np.int64)
+    mg = np.round(session.acc_g * 1000).astype(np.int32)
+    for a in range(0, len(device_ns), 36):
+        frame = SampleFrame("H10", Measurement.ACC, T0_NS + int(device_ns[min(a + 35, len(device_ns) - 1)]),
+                            device_ns[a:a + 36], mg[a:a + 36], 0, 0)
+        writer.add([frame])
+    writer.finish(StreamDecoder(), T0_NS + int(device_ns[-1]))
+    kinds = [k for (k,) in db.execute("select kind from live_events order by id")]
+    assert kinds[0] == "set_started" and kinds[-1] == "set_ended"
+    ended = json.loads(db.execute("select payload from live_events where kind = 'set_ended'").fetchone()[0])
+    assert ended["reps"] == 6
+    assert db.execute("select sum(n) from acc_chunks").fetchone()[0] == len(device_ns)
+
+
+def test_serve_keeps_tokens_out_of_the_access_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(serve_cli.uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    args = argparse.Namespace(db=tmp_path / "s.db", host="0.0.0.0", port=8123, token="a-long-enough-token-1234")
+    assert serve_cli.run(args) == 0
+    assert seen["access_log"] is False and seen["host"] == "0.0.0.0"
+    out = capsys.readouterr().out
+    assert "access token required" in out and "a-long-enough-token-1234" not in out
