@@ -169,7 +169,10 @@ class PmdControl:
                 continue
             self.restarts += 1
             log.warning("%s stopped %s on its own; starting it again", self._label, request.measurement.name)
-            await self.start(request)
+            try:
+                await self.start(request)
+            except DeviceError as exc:  # e.g. put in its charger: the other streams carry on
+                log.warning("%s", exc)
 
     async def stop_all(self) -> None:
         """Stop every running stream before leaving: the writes are acknowledged, the answers not awaited

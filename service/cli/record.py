@@ -108,52 +108,71 @@ async def _devices(backend: Backend, args: argparse.Namespace) -> list[Any]:
     return found
 
 
+def _session_meta(args: argparse.Namespace, devices: list[Any], started: dt.datetime) -> dict[str, Any]:
+    streams = {"hr": {"rate_hz": 1}, "acc": {"sample_rate_hz": args.acc_rate, "range_g": args.acc_range,
+                                              "resolution_bits": 16}}
+    if args.ecg:
+        streams["ecg"] = {"sample_rate_hz": 130, "resolution_bits": 14}
+    return {
+        "description": args.title or f"Recorded session {started:%Y-%m-%d %H:%M} UTC",
+        "synthetic": False, "provenance": "recorded live by liftmind record", "started_at": started.isoformat(),
+        "devices": [_first_meta(d, streams) for d in devices],
+    }
+
+
+class Recording:
+    """Where each event goes: the raw trace, the decoder, the store (and a tally for the closing line)."""
+
+    def __init__(self, db_path: Path, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder, self.meta = folder, meta
+        self.trace = TraceWriter(folder, meta)
+        self.writer = SessionWriter(open_db(db_path), t0_ns=time.time_ns(), title=meta["description"],
+                                    source="record", devices=meta["devices"], trace_path=str(folder))
+        self.decoder, self.tally = StreamDecoder(), Tally()
+
+    def handle(self, event: TraceEvent) -> None:
+        self.trace.write(event)
+        records = self.decoder.feed(event)
+        self.tally.add(records)
+        self.writer.add(records)
+
+    def on_connected(self, link: DeviceLink) -> None:
+        """A device connected: what it told goes into the trace's meta (GATT table, MTU, feature read)."""
+        entry = next(d for d in self.meta["devices"] if d["address"] == link.device.address)
+        entry.update(_device_meta(link))
+        write_meta(self.folder, self.meta)
+
+    def close(self) -> None:
+        self.writer.finish(self.decoder, time.time_ns())
+        self.trace.close()
+
+
 async def record(args: argparse.Namespace, backend: Backend) -> str:
     """Record until stopped; returns the closing summary line."""
     started = dt.datetime.now(dt.UTC)
     devices = await _devices(backend, args)
     folder = trace_folder(args.db, started)
+    recording = Recording(args.db, folder, _session_meta(args, devices, started))
     settings = StreamSettings(acc_rate_hz=args.acc_rate, acc_range_g=args.acc_range, ecg=args.ecg)
-    streams = {"hr": {"rate_hz": 1}, "acc": {"sample_rate_hz": args.acc_rate, "range_g": args.acc_range,
-                                              "resolution_bits": 16}}
-    meta: dict[str, Any] = {
-        "description": args.title or f"Recorded session {started:%Y-%m-%d %H:%M} UTC",
-        "synthetic": False, "provenance": "recorded live by liftmind record", "started_at": started.isoformat(),
-        "devices": [_first_meta(d, streams) for d in devices],
-    }
-    trace = TraceWriter(folder, meta)
-    writer = SessionWriter(open_db(args.db), t0_ns=time.time_ns(), title=meta["description"], source="record",
-                           devices=meta["devices"], trace_path=str(folder))
-    decoder, tally = StreamDecoder(), Tally()
     queue: asyncio.Queue[TraceEvent] = asyncio.Queue()  # BLE callbacks only stamp and enqueue
-
-    def handle(event: TraceEvent) -> None:
-        trace.write(event)
-        records = decoder.feed(event)
-        tally.add(records)
-        writer.add(records)
 
     async def consume() -> None:
         while True:
-            handle(await queue.get())
+            recording.handle(await queue.get())
 
-    def on_connected(link: DeviceLink) -> None:
-        entry = next(d for d in meta["devices"] if d["address"] == link.device.address)
-        entry.update(_device_meta(link))
-        write_meta(folder, meta)
-
+    names = ", ".join(d.name or d.address for d in devices)
+    print(f"recording {names} into {args.db} (raw trace: {folder}); Ctrl-C stops", flush=True)
     consumer = asyncio.create_task(consume())
     try:
-        await _stream(devices, queue.put_nowait, on_connected, settings, backend, args.duration)
+        await _stream(devices, queue.put_nowait, recording.on_connected, settings, backend, args.duration)
     finally:
         consumer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await consumer
         while not queue.empty():
-            handle(queue.get_nowait())
-        writer.finish(decoder, time.time_ns())
-        trace.close()
-    return _summary(writer.session_id, len(devices), tally, decoder, folder)
+            recording.handle(queue.get_nowait())
+        recording.close()
+    return _summary(recording.writer.session_id, len(devices), recording.tally, recording.decoder, folder)
 
 
 async def _stream(devices: list[Any], on_event: Any, on_connected: Any, settings: StreamSettings,
