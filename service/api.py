@@ -174,14 +174,21 @@ async def ingest_ws(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
         while True:
-            data = await websocket.receive_bytes()
-            try:
-                batch = decode_batches(data)[0]
-                await websocket.send_text(json.dumps(await writer.submit(batch)))
-            except BatchError as exc:
-                await websocket.send_text(json.dumps({"error": str(exc)}))
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            await websocket.send_text(json.dumps(await _ws_ack(writer, message.get("bytes"))))
     except WebSocketDisconnect:
         return
+
+
+async def _ws_ack(writer: BatchWriter, data: bytes | None) -> dict[str, Any]:
+    if data is None:
+        return {"error": "send each batch as a binary message (LMB1 format)"}
+    try:
+        return await writer.submit(decode_batches(data)[0])
+    except BatchError as exc:
+        return {"error": str(exc)}
 
 
 @router.get("/export/{table}.{fmt}", summary="Export one table as CSV or JSON",

@@ -76,8 +76,12 @@ def test_websocket_acks_after_commit_and_reports_bad_batches(client: TestClient,
         stored = open_db(settings.db_path).execute("select count(*) from ingest_batches").fetchone()[0]
         ws.send_bytes(b"LMB1 nonsense")
         error = ws.receive_json()
+        ws.send_text("hello")
+        text = ws.receive_json()
+        ws.send_bytes(encode_batch("acc", 4242, "pi", 1, acc))
+        unknown = ws.receive_json()
     assert ack["duplicate"] is False and stored == 1
-    assert "header" in error["error"]
+    assert "header" in error["error"] and "binary" in text["error"] and "4242" in unknown["error"]
 
 
 def _squats(fs_hz: float, seconds: float) -> np.ndarray:
