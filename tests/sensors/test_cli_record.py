@@ -128,7 +128,7 @@ def _record_until_streaming(env: dict[str, str], db: Path) -> tuple[subprocess.P
     proc = subprocess.Popen([sys.executable, "-m", "service.cli", "record", "--db", str(db), "--scan-timeout", "0.5"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     traces = db.parent / f"{db.stem}-traces"
-    deadline = 200
+    deadline = 600  # x 0.05 s: a loaded machine starts Python slowly
     for _ in range(deadline):  # wait (bounded) for ACC frames in the trace, without sleeping blindly
         try:
             proc.wait(timeout=0.05)

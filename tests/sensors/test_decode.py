@@ -119,7 +119,7 @@ def test_bad_packets_are_counted_per_characteristic_and_skipped() -> None:
     assert "repeats" in decoder.last_error[(ADDR, PMD_DATA)]
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["notify", "write", "connected", "disconnected"]),
                           st.sampled_from([HEART_RATE_MEASUREMENT, PMD_DATA, PMD_CONTROL_POINT, "0000ffff-0000"]),
                           st.binary(max_size=60)), max_size=30))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sensors.errors import DecodeError
@@ -168,6 +168,7 @@ def test_bad_frames_raise_with_a_reason(hex_payload: str, reason: str) -> None:
         decode_data_frame(bytes.fromhex(hex_payload))
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(st.binary(max_size=300), st.sampled_from([1.0, 0.5, 2.0, 1e-3]))
 def test_random_bytes_only_ever_raise_decode_error(payload: bytes, factor: float) -> None:
     try:
@@ -176,6 +177,7 @@ def test_random_bytes_only_ever_raise_decode_error(payload: bytes, factor: float
         pass
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(st.binary(max_size=80))
 def test_random_control_point_bytes_only_ever_raise_decode_error(payload: bytes) -> None:
     try:
@@ -186,6 +188,7 @@ def test_random_control_point_bytes_only_ever_raise_decode_error(payload: bytes)
         pass
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(st.binary(max_size=120), st.data())
 def test_random_frames_with_a_valid_header_only_ever_raise_decode_error(body: bytes, data: st.DataObject) -> None:
     header = bytes([data.draw(st.sampled_from([0, 2]))]) + bytes(8) + bytes([data.draw(st.sampled_from([0, 1, 2, 0x80, 0x81]))])
@@ -199,6 +202,7 @@ int16 = st.integers(-(1 << 15), (1 << 15) - 1)
 xyz = st.tuples(int16, int16, int16)
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(st.lists(xyz, min_size=1, max_size=60), st.integers(0, (1 << 64) - 1), st.sampled_from([0, 1, 2]))
 def test_raw_acc_round_trip(samples: list[tuple[int, int, int]], timestamp_ns: int, frame_type: int) -> None:
     if frame_type == 0:
@@ -207,11 +211,13 @@ def test_raw_acc_round_trip(samples: list[tuple[int, int, int]], timestamp_ns: i
     assert frame.samples == tuple(samples) and frame.timestamp_ns == timestamp_ns and frame.frame_type == frame_type
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(st.lists(st.tuples(st.integers(-(1 << 23), (1 << 23) - 1)), min_size=1, max_size=73))
 def test_raw_ecg_round_trip(samples: list[tuple[int]]) -> None:
     assert decode_data_frame(encode_raw_frame(Measurement.ECG, H10_TS, samples)).samples == tuple(samples)
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(st.lists(xyz, min_size=1, max_size=120), st.integers(1, 255))
 def test_delta_acc_round_trip(samples: list[tuple[int, int, int]], block_size: int) -> None:
     encoded = encode_delta_frame(Measurement.ACC, H10_TS, samples, block_size=block_size)
@@ -219,6 +225,7 @@ def test_delta_acc_round_trip(samples: list[tuple[int, int, int]], block_size: i
     assert frame.compressed and frame.samples == tuple(samples)
 
 
+@settings(deadline=None)  # timing-free: a loaded CI box must not fail these
 @given(
     st.integers(1, 4),
     st.integers(2, 24),
