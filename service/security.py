@@ -7,7 +7,8 @@
 - Body limits: a declared ``Content-Length`` over the limit is refused at once (413); a chunked body is
   read here, counted, and refused when it passes the limit.
 - Without a token (loopback only), the Host header must name a loopback host (DNS-rebinding defence), and a
-  state-changing request that carries an Origin header must come from the same host (CSRF defence).
+  state-changing request or WebSocket that carries an Origin header must come from the same host (CSRF and
+  cross-site WebSocket defence).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class Guard:
         if host not in (*LOOPBACK_HOSTS, "testserver"):
             return 421, f"host {host!r} is not served here; use http://127.0.0.1"
         origin = headers.get("origin")
-        if origin and scope.get("method", "GET") not in SAFE_METHODS and urlsplit(origin).netloc != headers.get("host"):
+        writes = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
+        if origin and writes and urlsplit(origin).netloc != headers.get("host"):
             return 403, "cross-origin requests may not change data"
         return None
 

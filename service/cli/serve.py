@@ -52,7 +52,7 @@ def serve(settings: Settings) -> None:
     print(f"liftmind: serving {settings.db_path} on http://{settings.host}:{settings.port}/{auth}", flush=True)
     # access_log off: URLs may carry ?token= on a first visit, and tokens never go to logs.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                access_log=False)
+                access_log=False, ws_max_size=settings.max_batch_bytes)
 
 
 def run(args: argparse.Namespace) -> int:

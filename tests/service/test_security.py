@@ -54,6 +54,12 @@ def test_without_token_only_loopback_hosts_and_same_origin_writes(client: TestCl
     assert cross.status_code == 403
     same = client.post("/api/checkins", json={"kind": "pre", "feeling": 1}, headers={"origin": "http://testserver"})
     assert same.status_code == 201
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect(
+        "/api/ingest/ws", headers={"origin": "http://evil.example"}
+    ) as ws:
+        ws.receive_text()
 
 
 def _args(host: str, token: str | None = None) -> argparse.Namespace:
