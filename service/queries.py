@@ -34,7 +34,7 @@ def get_session(db: sqlite_utils.Database, session_id: int) -> dict[str, Any]:
         db.query(
             """
             select id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, confidence, load_kg,
-                   rest_before_s, algorithm
+                   load_display_unit, rpe, rir, rest_before_s, algorithm
             from sets where session_id = ? order by idx
             """,
             [session_id],
