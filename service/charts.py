@@ -217,6 +217,7 @@ def day_series_plot(
     y_unit: str,
     label: str,
     fmt: str = "{:g}",
+    size: tuple[int, int] = (720, 200),
 ) -> Plot | None:
     """A daily value (dots joined by a line), an optional baseline line and an optional normal band."""
     if len(values) < 1:
@@ -224,7 +225,7 @@ def day_series_plot(
     y_all = list(values) + [v for v in baseline if v is not None] + [v for b in band if b for v in b]
     lo, hi = _padded(min(y_all), max(y_all))
     x_lo, x_hi = min(days) - 0.5, max(days) + 0.5
-    frame = Frame(x_lo, x_hi, lo, hi, height=200)
+    frame = Frame(x_lo, x_hi, lo, hi, width=size[0], height=size[1])
     areas = tuple(Line(p, "normal-band") for p in _band_polygons(frame, days, band))
     lines = [Line(frame.polyline(days, values), "value")]
     lines += [Line(frame.polyline(*zip(*run, strict=True)), "baseline") for run in _runs(days, baseline) if len(run) > 1]

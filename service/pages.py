@@ -38,6 +38,7 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["signed"] = lambda v, fmt="{:+d}": "–" if v is None else fmt.format(v)
+    templates.env.filters["when"] = lambda iso: f"{trends._local(iso):%a %d %b %Y, %H:%M}" if iso else "–"
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -53,9 +54,8 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
     @router.post("/sessions/{session_id}/sets/{set_id}", response_class=HTMLResponse)
     async def edit_set(request: Request, session_id: int, set_id: int) -> Response:
         form = await request.form()
+        # Blank fields change nothing; an exercise shown as "bench press" maps back to "bench_press" as an alias.
         fields = {k: str(v).strip() for k, v in form.items() if k in SetPatch.model_fields and str(v).strip() != ""}
-        if "exercise" in fields:  # shown as "bench press", stored as "bench_press"
-            fields["exercise"] = "_".join(fields["exercise"].lower().split())
         try:
             store.update_set(db, set_id, SetPatch.model_validate(fields))
         except ValidationError as exc:
@@ -139,14 +139,18 @@ def morning_hrv(readings: list[dict[str, Any]]) -> trends.DailyHrv:
                              for r in readings if r["kind"] == "morning" and r.get("ln_rmssd") is not None])
 
 
-def hrv_plot(daily: trends.DailyHrv, label: str) -> charts.Plot | None:
+def hrv_plot(daily: trends.DailyHrv, label: str, *, size: tuple[int, int] = (720, 200), n_labels: int = 6,
+             last_days: int | None = None) -> charts.Plot | None:
+    """The morning ln RMSSD chart (of the last ``last_days`` readings only, if given)."""
     if not daily.days:
         return None
-    ordinals = [float(d.toordinal()) for d in daily.days]
-    step = max(1, len(ordinals) // 6)
-    day_labels = [(o, f"{d.day} {d:%b}") for o, d in list(zip(ordinals, daily.days, strict=True))[::step]]
-    return charts.day_series_plot(ordinals, daily.ln_rmssd, baseline=daily.baseline, band=daily.band,
-                                  day_labels=day_labels, y_unit="ln ms", label=label, fmt="{:.2f}")
+    keep = slice(-last_days if last_days else None, None)
+    days, values, baseline, band = daily.days[keep], daily.ln_rmssd[keep], daily.baseline[keep], daily.band[keep]
+    ordinals = [float(d.toordinal()) for d in days]
+    step = max(1, len(ordinals) // n_labels)
+    day_labels = [(o, f"{d.day} {d:%b}") for o, d in list(zip(ordinals, days, strict=True))[::step]]
+    return charts.day_series_plot(ordinals, values, baseline=baseline, band=band, day_labels=day_labels,
+                                  y_unit="ln ms", label=label, fmt="{:.2f}", size=size)
 
 
 def home_context(db: sqlite_utils.Database, today: dt.date) -> dict[str, Any]:
@@ -157,14 +161,16 @@ def home_context(db: sqlite_utils.Database, today: dt.date) -> dict[str, Any]:
                  if r["change"] is not None][-12:]
     mood_plot = charts.day_series_plot(
         [float(i) for i in range(len(mood_rows))], [float(r["change"]) for r in mood_rows], y_unit="points",
-        day_labels=[(float(i), f"{r['day'].day} {r['day']:%b}") for i, r in enumerate(mood_rows)][:: max(1, len(mood_rows) // 6)],
+        day_labels=[(float(i), f"{r['day'].day} {r['day']:%b}") for i, r in enumerate(mood_rows)][:: max(1, len(mood_rows) // 3)],
+        size=(360, 170),
         label="Change in Feeling Scale from before to after each of the last "
               f"{len(mood_rows)} sessions: " + ", ".join(f"{r['change']:+d}" for r in mood_rows) + ".",
     ) if mood_rows else None
     return {
         "nav": "home", "sessions": sessions[:RECENT_SESSIONS], "n_sessions": len(sessions),
         "weeks": weeks, "weeks_plot": charts.weekly_bars_plot(weeks), "this_week": weeks[-1][1],
-        "hrv": daily, "hrv_plot": hrv_plot(daily, _hrv_label(daily)), "mood_rows": mood_rows, "mood_plot": mood_plot,
+        "hrv": daily, "hrv_plot": hrv_plot(daily, _hrv_label(daily), size=(360, 170), n_labels=3, last_days=28),
+        "mood_rows": mood_rows, "mood_plot": mood_plot,
         "mood_mean": float(np.mean([r["change"] for r in mood_rows])) if mood_rows else None,
     }
 
@@ -282,6 +288,7 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
         "hrv": hrv_before_after(readings, rr, sets, x_max), "zone_minutes": zone_minutes(hr, DEFAULT_MAX_HR_BPM),
         "hr_stats": hr_stats(hr, sets),
         "duration_min": x_max / 60, "export_links": export_links(session_id),
+        "exercise_names": [e["name"].replace("_", " ") for e in queries.exercises(db)],
     }
 
 

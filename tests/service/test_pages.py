@@ -54,10 +54,10 @@ def test_session_page_lists_its_sets_with_editable_counts(client: TestClient, se
     assert "No heart-rate data in this session." in text
 
 
-def test_a_set_edit_persists_and_normalises_the_exercise(client: TestClient, settings: Settings, session_id: int,
+def test_a_set_edit_persists_and_maps_an_exercise_alias(client: TestClient, settings: Settings, session_id: int,
                                                         set_id: int) -> None:
     response = client.post(f"/sessions/{session_id}/sets/{set_id}", follow_redirects=False,
-                           data={"reps_confirmed": "7", "rpe": "8.5", "rir": "", "exercise": " Overhead  Press "})
+                           data={"reps_confirmed": "7", "rpe": "8.5", "rir": "", "exercise": " Military Press "})
     assert response.status_code == 303 and response.headers["location"] == f"/sessions/{session_id}#set-{set_id}"
     db = open_db(settings.db_path)
     row = queries.get_set(db, set_id)
