@@ -41,7 +41,7 @@ from service.ingest import SessionWriter  # noqa: E402
 
 N_DEVICES = 3
 DEVICE_S = 60.0
-TIME_SCALE = 10.0
+TIME_SCALE = 5.0
 
 
 @dataclass
