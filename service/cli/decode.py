@@ -33,9 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "frame, or a PMD control-point message. Exits 2 with the reason if the packet cannot be decoded.",
     )
     kinds = parser.add_subparsers(dest="packet", metavar="KIND", required=True)
-    hr = kinds.add_parser("hr", help="Heart Rate Measurement (0x2A37)", description="liftmind decode hr HEX")
+    hr = kinds.add_parser(
+        "hr", help="Heart Rate Measurement (0x2A37)",
+        description="Decode a Heart Rate Measurement notification: prints bpm, rr_ms (oldest first), contact "
+        "(null: not supported) and energy_kj. Example: liftmind decode hr 163c1104 --json",
+    )
     _common(hr)
-    pmd = kinds.add_parser("pmd", help="Polar PMD data frame", description="liftmind decode pmd HEX")
+    pmd = kinds.add_parser(
+        "pmd", help="Polar PMD data frame",
+        description="Decode a Polar PMD data notification (ACC raw 0x00/0x01/0x02, delta 0x80/0x81, ECG): prints "
+        "measurement, frame_type, timestamp_ns (last sample, ns since 2000-01-01) and samples ([x, y, z] mG or "
+        "µV). Example (Polar's delta example): liftmind decode pmd 02000000000000000081d0ff6501e40f0802fc07ff0c13f2",
+    )
     pmd.add_argument("--factor", type=float, default=1.0, metavar="F",
                      help="FACTOR from the START response, applied to delta-compressed frames (default 1)")
     pmd.add_argument("--sample-rate", type=float, metavar="HZ",
@@ -43,8 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pmd.add_argument("--previous-timestamp", type=int, metavar="NS",
                      help="the previous frame's timestamp (ns since 2000): spread samples from it, detect lost frames")
     _common(pmd)
-    cp = kinds.add_parser("cp", help="Polar PMD control point (response, stop notice or feature read)",
-                          description="liftmind decode cp HEX")
+    cp = kinds.add_parser(
+        "cp", help="Polar PMD control point (response, stop notice or feature read)",
+        description="Decode a PMD control-point message: a response (F0 ...: op, measurement, status, settings), a "
+        "device-initiated stop (01 ...) or the feature read (0F ...). Example: liftmind decode cp f0020208",
+    )
     _common(cp)
     parser.set_defaults(func=run)
 
