@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import signal
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,8 @@ def main() -> None:
     parser.add_argument("--ppm", type=float, default=20.0, help="clock drift of the first H10 (the n-th: n times)")
     parser.add_argument("--drop-every", type=int, default=0, help="drop every n-th PMD frame (0: none)")
     parser.add_argument("--stats", type=Path, default=None, help="write what was sent here (JSON) on exit")
+    # the virtual controllers warn about packets in flight on a link that just closed: noise, not news
+    logging.getLogger("bumble").setLevel(logging.ERROR)
     asyncio.run(serve(parser.parse_args()))
 
 
