@@ -110,8 +110,8 @@ class Frame:
 def nice_step(span: float, target: int = 5) -> float:
     """A 1-2-5 step that cuts ``span`` into about ``target`` intervals."""
     raw = max(span, 1e-9) / target
-    base = 10 ** math.floor(math.log10(raw))
-    return next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
+    base = 10.0 ** math.floor(math.log10(raw))
+    return float(next(m * base for m in (1, 2, 5, 10) if m * base >= raw))
 
 
 def ticks(lo: float, hi: float, to_px: object, fmt: str = "{:g}", target: int = 5) -> tuple[Tick, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["signed"] = lambda v, fmt="{:+d}": "–" if v is None else fmt.format(v)
-    templates.env.filters["when"] = lambda iso: f"{trends._local(iso):%a %d %b %Y, %H:%M}" if iso else "–"
+    templates.env.filters["when"] = lambda iso: f"{trends.local_time(iso):%a %d %b %Y, %H:%M}" if iso else "–"
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -53,6 +54,8 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
 
     @router.post("/sessions/{session_id}/sets/{set_id}", response_class=HTMLResponse)
     async def edit_set(request: Request, session_id: int, set_id: int) -> Response:
+        if queries.get_set(db, set_id)["session_id"] != session_id:
+            raise queries.NotFound(f"set {set_id} is not in session {session_id}")
         form = await request.form()
         # Blank fields change nothing; an exercise shown as "bench press" maps back to "bench_press" as an alias.
         fields = {k: str(v).strip() for k, v in form.items() if k in SetPatch.model_fields and str(v).strip() != ""}
@@ -66,7 +69,8 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
 
     @router.get("/live", response_class=HTMLResponse)
     async def live_page(request: Request) -> Response:
-        return render(request, "live.html", {"after_id": queries.live_resume_id(db), "nav": "live"})
+        return render(request, "live.html", {"after_id": queries.live_resume_id(db), "nav": "live",
+                                             "ended_session": queries.ended_live_session(db)})
 
     @router.get("/checkin", response_class=HTMLResponse)
     async def checkin_page(request: Request, saved: str | None = None, session_id: int | None = None) -> Response:
@@ -80,9 +84,9 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
         fields = {k: v for k, v in form.items() if k in allowed and str(v).strip() != ""}
         try:
             store.add_checkin(db, CheckinIn.model_validate(fields))
-        except ValidationError as exc:
+        except (ValidationError, queries.NotFound) as exc:
             context = checkin_context(db, saved=None, session_id=None)
-            context["error"] = (kind, _messages(exc))
+            context["error"] = (kind, _messages(exc) if isinstance(exc, ValidationError) else [str(exc)])
             return render(request, "checkin.html", context, status_code=422)
         return RedirectResponse(f"/checkin?saved={kind}", status_code=303)
 
@@ -94,8 +98,8 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
                 if not isinstance(upload, UploadFile):
                     raise RrFileError("choose an RR file to upload")
                 parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
-                store.add_hrv_reading(db, HrvReadingIn(kind="morning", posture=posture or None,
-                                                       rr_ms=[float(v) for v in parsed.rr_ms]))
+                store.add_hrv_reading(db, HrvReadingIn.model_validate(
+                    {"kind": "morning", "posture": posture or None, "rr_ms": [float(v) for v in parsed.rr_ms]}))
             except (RrFileError, ValidationError) as exc:
                 context = checkin_context(db, saved=None, session_id=None)
                 context["error"] = ("reading", _messages(exc) if isinstance(exc, ValidationError) else [str(exc)])
@@ -127,7 +131,7 @@ def weekly_counts(started: list[str], today: dt.date, weeks: int = WEEKS_SHOWN) 
     starts = [monday - dt.timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
     counts = dict.fromkeys(starts, 0)
     for iso in started:
-        day = trends._local(iso).date()
+        day = trends.local_time(iso).date()
         week = day - dt.timedelta(days=day.weekday())
         if week in counts:
             counts[week] += 1
@@ -135,7 +139,7 @@ def weekly_counts(started: list[str], today: dt.date, weeks: int = WEEKS_SHOWN) 
 
 
 def morning_hrv(readings: list[dict[str, Any]]) -> trends.DailyHrv:
-    return trends.daily_hrv([(trends._local(r["taken_at"]).date(), r["ln_rmssd"])
+    return trends.daily_hrv([(trends.local_time(r["taken_at"]).date(), r["ln_rmssd"])
                              for r in readings if r["kind"] == "morning" and r.get("ln_rmssd") is not None])
 
 
@@ -189,7 +193,7 @@ def _hrv_label(daily: trends.DailyHrv) -> str:
 # --- session --------------------------------------------------------------------------------------------
 
 
-def set_heart_rate(sets: list[dict[str, Any]], hr: list[tuple[float, float]]) -> list[dict[str, Any]]:
+def set_heart_rate(sets: list[dict[str, Any]], hr: Sequence[tuple[float, float]]) -> list[dict[str, Any]]:
     """Each set with its peak heart rate and 60-s recovery, by `repcount.hrv.session`'s definitions (peak within
     ``PEAK_LAG_S`` after the set; HRR60 = peak - median HR 55-65 s after it) over the strap's 1-Hz heart rate.
 
@@ -214,7 +218,7 @@ def set_heart_rate(sets: list[dict[str, Any]], hr: list[tuple[float, float]]) ->
     return out
 
 
-def hr_stats(hr: list[tuple[float, float]], sets: list[dict[str, Any]]) -> dict[str, float | None] | None:
+def hr_stats(hr: Sequence[tuple[float, float]], sets: list[dict[str, Any]]) -> dict[str, float | None] | None:
     """Mean and peak heart rate of the session, and the mean 60-s recovery over the sets that have one."""
     if not hr:
         return None
@@ -224,7 +228,7 @@ def hr_stats(hr: list[tuple[float, float]], sets: list[dict[str, Any]]) -> dict[
             "recovery": float(np.mean(recoveries)) if recoveries else None}
 
 
-def zone_minutes(hr: list[tuple[float, float]], max_hr_bpm: float) -> list[float]:
+def zone_minutes(hr: Sequence[tuple[float, float]], max_hr_bpm: float) -> list[float]:
     """Minutes spent in each of the five zones (`repcount.hrv.session.ZONE_EDGES_PCT` of max HR)."""
     if len(hr) < 2:
         return []

@@ -119,6 +119,14 @@ def live_resume_id(db: sqlite_utils.Database, *, max_backlog: int = 5000) -> int
     return int(max(first - 1, last - max_backlog, 0))
 
 
+def ended_live_session(db: sqlite_utils.Database) -> int | None:
+    """The session of the newest live event if that session has ended (nothing is being recorded), else None."""
+    row = db.execute(
+        "select s.id, s.ended_at from sessions s where s.id = (select session_id from live_events order by id desc limit 1)"
+    ).fetchone()
+    return int(row[0]) if row is not None and row[1] is not None else None
+
+
 # --- Reads of the JSON API (service/api.py) ----------------------------------------------------------------
 
 

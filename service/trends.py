@@ -129,7 +129,7 @@ class DailyHrv:
     latest: ReadingVerdict | None
 
 
-def daily_hrv(readings: Sequence[tuple[dt.date, float]]) -> DailyHrv:
+def daily_hrv(readings: Sequence[tuple[dt.date, float | None]]) -> DailyHrv:
     """Fold (day, ln RMSSD) readings to one value per day (their mean), then `repcount.hrv.reading_verdict`
     for each day over the days up to it (its 7-day baseline and 60-day mean ± 0.5 SD normal range)."""
     by_day: dict[dt.date, list[float]] = {}
@@ -146,7 +146,8 @@ def daily_hrv(readings: Sequence[tuple[dt.date, float]]) -> DailyHrv:
                     verdicts[-1] if verdicts else None)
 
 
-def _local(iso: str) -> dt.datetime:
+def local_time(iso: str) -> dt.datetime:
+    """An ISO timestamp (naive = UTC) in this computer's time zone."""
     moment = dt.datetime.fromisoformat(iso)
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone()
 
@@ -171,11 +172,11 @@ def session_mood_rows(
             srpe[sid] = c["srpe"]
     pre_hrv = {r["session_id"]: r["ln_rmssd"] for r in readings
                if r.get("kind") == "pre" and r.get("session_id") is not None and r.get("ln_rmssd") is not None}
-    morning = {_local(r["taken_at"]).date(): r["ln_rmssd"] for r in readings
+    morning = {local_time(r["taken_at"]).date(): r["ln_rmssd"] for r in readings
                if r.get("kind") == "morning" and r.get("ln_rmssd") is not None}
     rows = []
     for s in sessions:
-        start = _local(s["started_at"])
+        start = local_time(s["started_at"])
         sid = s["id"]
         change = post[sid] - pre[sid] if sid in pre and sid in post else None
         rows.append({"id": sid, "started_at": s["started_at"], "day": start.date(), "hour": start.hour,

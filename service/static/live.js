@@ -5,6 +5,7 @@
   const root = document.getElementById("live");
   const $ = (id) => document.getElementById(id);
   const state = { count: 0, inSet: false, setNo: 0, restFromNs: null, clockNs: null, clockAtMs: 0, session: null };
+  const endedSession = Number(root.dataset.endedSession || 0);  // the last recording, already finished
 
   function nowNs() {
     // The event clock (recorder time), advanced locally between events.
@@ -44,9 +45,15 @@
       if (!state.inSet) Object.assign(state, { inSet: true, setNo: state.setNo + 1 });
       state.count = typeof p.count === "number" ? p.count : state.count + (row.kind === "rep" ? 1 : -1);
     } else if (row.kind === "set_ended") {
-      const reps = typeof p.reps === "number" ? p.reps : state.count;
+      const reps = typeof p.reps === "number" && p.reps > 0 ? p.reps : state.count;
       $("last-set").textContent = "Last set: " + reps + (reps === 1 ? " rep" : " reps") + ".";
       Object.assign(state, { inSet: false, count: reps, restFromNs: row.t_ns });
+    }
+    if (row.session_id === endedSession) {
+      Object.assign(state, { inSet: false, restFromNs: null });
+      $("live-status").textContent = "No recording in progress: showing the end of the last one.";
+    } else if (state.session !== null) {
+      $("live-status").textContent = "Recording: counting as you lift.";
     }
     render();
     tick();
@@ -60,7 +67,7 @@
       apply(row);
     };
     ["set_started", "rep", "rep_retracted", "set_ended", "hr", "message"].forEach((k) => source.addEventListener(k, handle));
-    source.onopen = () => { $("live-status").textContent = "Connected: counting as you lift."; };
+    source.onopen = () => { $("live-status").textContent = "Connected: waiting for the recorder."; };
     source.onerror = () => { $("live-status").textContent = "Reconnecting…"; };
   }
 

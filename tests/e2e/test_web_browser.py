@@ -268,8 +268,8 @@ def test_pages_fit_a_phone_and_work_from_the_keyboard(browser: object, server: s
 
 def test_live_page_shows_reps_arriving_while_a_trace_replays(page: object, server: str, db_path: Path) -> None:
     page.goto(f"{server}/live")  # type: ignore[attr-defined]
-    expect(page.locator("#live-status")).to_contain_text("Connected")  # type: ignore[attr-defined]
-    # The demo session replayed for this module is the latest one: the page resumes it, after its last set.
+    # The demo session replayed for this module is the latest one and has ended: the page says so.
+    expect(page.locator("#live-status")).to_contain_text("No recording in progress")  # type: ignore[attr-defined]
     expect(page.locator("#set-label")).to_have_text(re.compile(r"^Resting after set \d+$"))  # type: ignore[attr-defined]
     page.evaluate("""() => {  // every value the big count shows, in order
         const el = document.getElementById("rep-count");
@@ -280,8 +280,9 @@ def test_live_page_shows_reps_arriving_while_a_trace_replays(page: object, serve
                                "--speed", "20"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         expect(page.locator("#set-label")).to_have_text("Set 1", timeout=20_000)  # type: ignore[attr-defined]
+        expect(page.locator("#live-status")).to_contain_text("Recording")  # type: ignore[attr-defined]
         expect(page.locator("#hr-value")).to_have_text(re.compile(r"^\d{2,3}$"))  # type: ignore[attr-defined]
-        expect(page.locator("#last-set")).to_contain_text("Last set:", timeout=20_000)  # type: ignore[attr-defined]
+        expect(page.locator("#set-label")).to_have_text("Resting after set 1", timeout=20_000)  # type: ignore[attr-defined]
         expect(page.locator("#rest-timer")).to_have_text(re.compile(r"^\d+:\d\d$"))  # type: ignore[attr-defined]
     finally:
         replay.kill()

@@ -66,6 +66,11 @@ def test_a_set_edit_persists_and_maps_an_exercise_alias(client: TestClient, sett
     assert 'value="7"' in client.get(f"/sessions/{session_id}").text
 
 
+def test_a_set_of_another_session_is_not_found(client: TestClient, session_id: int, set_id: int) -> None:
+    other = client.post("/api/sessions", json={"title": "other"}).json()["id"]
+    assert client.post(f"/sessions/{other}/sets/{set_id}", data={"reps_confirmed": "3"}).status_code == 404
+
+
 def test_an_invalid_set_edit_is_refused_with_a_message(client: TestClient, session_id: int, set_id: int) -> None:
     response = client.post(f"/sessions/{session_id}/sets/{set_id}", data={"rpe": "11"})
     assert response.status_code == 422
@@ -93,6 +98,7 @@ def test_a_check_in_round_trips_and_its_note_is_escaped(client: TestClient, sess
     ({"kind": "srpe", "srpe": "5"}, "a session RPE check-in needs session_id"),
     ({"kind": "morning"}, "needs at least one of sleep, stress, fatigue, soreness"),
     ({"kind": "evening", "feeling": "1"}, "kind: Input should be"),
+    ({"kind": "post", "feeling": "1", "session_id": "999"}, "session 999 does not exist"),
 ])
 def test_bad_check_ins_are_refused_with_a_message(client: TestClient, form: dict[str, str], message: str) -> None:
     response = client.post("/checkin", data=form)
