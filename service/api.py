@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -41,6 +43,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": Message},
 }
 router = APIRouter(prefix="/api", responses=ERRORS)
+#: Batches one WebSocket recorder may have in flight (sent, not yet acknowledged).
+WS_WINDOW = 32
 
 
 def get_db(request: Request) -> sqlite_utils.Database:
@@ -169,17 +173,46 @@ async def ingest_batches(request: Request, writer: Annotated[BatchWriter, Depend
 
 @router.websocket("/ingest/ws")
 async def ingest_ws(websocket: WebSocket) -> None:
-    """One WebSocket per recorder: a binary message per batch, a JSON text ack per batch after its commit."""
+    """One WebSocket per recorder: a binary message per batch, a JSON text ack per batch after its commit.
+
+    Acks come back in the order the batches were sent. A recorder may send up to `WS_WINDOW` batches before
+    the first ack arrives: the next batches are read (and join the writer's group commit) while earlier
+    ones commit.
+    """
     writer: BatchWriter = websocket.app.state.writer
     await websocket.accept()
-    try:
+    acks: asyncio.Queue[asyncio.Task[dict[str, Any]] | None] = asyncio.Queue()
+    window = asyncio.Semaphore(WS_WINDOW)
+    reader = asyncio.create_task(_read_batches(websocket, writer, acks, window))
+    sender = asyncio.create_task(_send_acks(websocket, acks, window))
+    done, _ = await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+    if reader in done:
+        acks.put_nowait(None)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await sender
+    else:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+async def _read_batches(websocket: WebSocket, writer: BatchWriter,
+                        acks: asyncio.Queue[asyncio.Task[dict[str, Any]] | None], window: asyncio.Semaphore) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
         while True:
+            await window.acquire()
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            await websocket.send_text(json.dumps(await _ws_ack(writer, message.get("bytes"))))
-    except WebSocketDisconnect:
-        return
+            acks.put_nowait(asyncio.create_task(_ws_ack(writer, message.get("bytes"))))
+
+
+async def _send_acks(websocket: WebSocket, acks: asyncio.Queue[asyncio.Task[dict[str, Any]] | None],
+                     window: asyncio.Semaphore) -> None:
+    while (task := await acks.get()) is not None:
+        ack = await task
+        window.release()
+        await websocket.send_text(json.dumps(ack))
 
 
 async def _ws_ack(writer: BatchWriter, data: bytes | None) -> dict[str, Any]:

@@ -51,8 +51,9 @@ def serve(settings: Settings) -> None:
     auth = " (access token required)" if settings.token else ""
     print(f"liftmind: serving {settings.db_path} on http://{settings.host}:{settings.port}/{auth}", flush=True)
     # access_log off: URLs may carry ?token= on a first visit, and tokens never go to logs.
+    # No permessage-deflate: sensor samples barely compress and deflate costs more CPU than the rest of ingest.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                access_log=False, ws_max_size=settings.max_batch_bytes)
+                access_log=False, ws_max_size=settings.max_batch_bytes, ws_per_message_deflate=False)
 
 
 def run(args: argparse.Namespace) -> int:
