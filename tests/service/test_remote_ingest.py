@@ -127,3 +127,14 @@ def test_a_remote_session_ends_with_its_sets_computed(client: TestClient, settin
     (only,) = client.get(f"/api/sessions/{session_id}").json()["sets"]
     assert only["reps_detected"] == 8
     assert client.post("/api/sessions/999/end", json={}).status_code == 404
+
+
+def test_websocket_pipelined_batches_are_acked_in_order(client: TestClient, settings: Settings,
+                                                        session_id: int) -> None:
+    acc = np.ones((200, 3), dtype=np.int16)
+    with client.websocket_connect("/api/ingest/ws") as ws:
+        for seq in range(1, 11):
+            ws.send_bytes(encode_batch("acc", session_id, "pi", seq, acc))
+        acks = [ws.receive_json() for _ in range(10)]
+    assert [a["seq"] for a in acks] == list(range(1, 11))
+    assert open_db(settings.db_path).execute("select count(*) from acc_chunks").fetchone()[0] == 10
