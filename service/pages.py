@@ -93,18 +93,23 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
     @router.post("/checkin/reading", response_class=HTMLResponse)
     async def reading_post(request: Request) -> Response:
         async with request.form() as form:
-            upload, posture = form.get("rr_file"), form.get("posture")
+            upload = form.get("rr_file")
+            fields = {k: form.get(k) or None for k in ("kind", "posture", "session_id")}
             try:
                 if not isinstance(upload, UploadFile):
                     raise RrFileError("choose an RR file to upload")
                 parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
+                if fields["kind"] == "morning":
+                    fields["session_id"] = None
                 store.add_hrv_reading(db, HrvReadingIn.model_validate(
-                    {"kind": "morning", "posture": posture or None, "rr_ms": [float(v) for v in parsed.rr_ms]}))
-            except (RrFileError, ValidationError) as exc:
+                    {**fields, "rr_ms": [float(v) for v in parsed.rr_ms]}))
+            except (RrFileError, ValidationError, queries.NotFound) as exc:
                 context = checkin_context(db, saved=None, session_id=None)
                 context["error"] = ("reading", _messages(exc) if isinstance(exc, ValidationError) else [str(exc)])
                 return render(request, "checkin.html", context, status_code=422)
-        return RedirectResponse("/#hrv-h", status_code=303)
+        if fields["kind"] == "morning":
+            return RedirectResponse("/#hrv-h", status_code=303)
+        return RedirectResponse(f"/sessions/{fields['session_id']}", status_code=303)
 
     @router.get("/trends", response_class=HTMLResponse)
     async def trends_page(request: Request) -> Response:

@@ -117,12 +117,20 @@ def test_check_in_forms_carry_the_instruments_anchors(client: TestClient) -> Non
 
 def test_a_morning_reading_file_is_stored(client: TestClient) -> None:
     rr = "\n".join(str(900 + (40 if i % 2 else -40)) for i in range(200))
-    response = client.post("/checkin/reading", data={"posture": "seated"}, follow_redirects=False,
+    response = client.post("/checkin/reading", data={"kind": "morning", "posture": "seated"}, follow_redirects=False,
                            files={"rr_file": ("rr.txt", rr.encode(), "text/plain")})
     assert response.status_code == 303
     reading = client.get("/api/hrv-readings").json()[0]
     assert reading["kind"] == "morning" and reading["posture"] == "seated" and reading["n_beats"] == 200
     assert "ln RMSSD" in client.get("/").text
+
+
+def test_a_pre_session_reading_shows_on_its_session(client: TestClient, session_id: int) -> None:
+    rr = "\n".join(str(800 + (30 if i % 2 else -30)) for i in range(120))
+    response = client.post("/checkin/reading", data={"kind": "pre", "session_id": str(session_id)},
+                           files={"rr_file": ("rr.txt", rr.encode(), "text/plain")}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/sessions/{session_id}"
+    assert re.search(r"Before: <strong>\d+ ms</strong> RMSSD", client.get(f"/sessions/{session_id}").text)
 
 
 def test_an_unreadable_reading_file_is_refused_with_a_message(client: TestClient) -> None:
