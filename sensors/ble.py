@@ -40,11 +40,16 @@ H10_FEATURES = frozenset({Measurement.ACC, Measurement.ECG})
 
 @dataclass(frozen=True)
 class StreamSettings:
-    """What to stream from a Polar sensor. ±8 G: lifting clips at ±2 G."""
+    """What to stream from a Polar sensor. ±8 G: lifting clips at ±2 G.
+
+    ``strict``: a sensor refusing these values is an error. Otherwise each sensor gets the closest values
+    it offers (a Verity Sense streams ACC at 52 Hz when 200 Hz was asked, beside an H10 at 200 Hz).
+    """
 
     acc_rate_hz: int = 200
     acc_range_g: int = 8
     ecg: bool = False
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ class LinkInfo:
     gatt: list[dict[str, Any]] = field(default_factory=list)
     reads: dict[str, str] = field(default_factory=dict)
     kind: str = "hr_strap"
+    streams: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class DeviceLink:
@@ -253,6 +259,7 @@ class DeviceLink:
         self.info = LinkInfo(mtu=client.mtu_size, gatt=_gatt_table(client), kind=device_kind(self.device.name))
         if HEART_RATE_MEASUREMENT in chars:
             await client.start_notify(HEART_RATE_MEASUREMENT, self._notifier(HEART_RATE_MEASUREMENT))
+            self.info.streams["hr"] = {"rate_hz": 1}
         if PMD_CONTROL_POINT not in chars or PMD_DATA not in chars:
             return None
         self.info.kind = device_kind(self.device.name, pmd=True)
@@ -271,7 +278,8 @@ class DeviceLink:
             if request.measurement not in features:
                 offered = ", ".join(sorted(m.name for m in features)) or "nothing"
                 raise DeviceError(f"{self.label} does not offer {request.measurement.name}; it offers {offered}")
-            await control.start(request)
+            await control.start(request, strict=self._settings.strict)
+        self.info.streams.update(control.described())
         return control
 
     async def _features(self, client: BleakClient) -> frozenset[Measurement]:

@@ -61,6 +61,15 @@ def wanted_streams(acc_rate_hz: int, acc_range_g: int, ecg: bool) -> list[Stream
     return requests
 
 
+def closest_setting(setting: Setting, wanted: int, allowed: tuple[float, ...]) -> int:
+    """The offered value to use instead of ``wanted``: for a range the smallest that does not clip more
+    (else the largest); for a rate or a resolution the largest not above it (else the smallest)."""
+    values = sorted(int(v) for v in allowed)
+    if setting is Setting.RANGE:
+        return next((v for v in values if v >= wanted), values[-1])
+    return next((v for v in reversed(values) if v <= wanted), values[0])
+
+
 def _describe(setting: Setting, value: float) -> str:
     unit = SETTING_UNITS.get(setting, "")
     return f"{value:g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
@@ -101,8 +110,6 @@ class PmdControl:
     async def command(self, command: bytes) -> ControlPointResponse:
         """Write one command and wait for its response; nothing else is sent meanwhile."""
         async with self._lock:
-            while not self._responses.empty():
-                self._responses.get_nowait()  # late answers to an earlier, timed-out command
             self._record_write(PMD_CONTROL_POINT, command)
             await self._client.write_gatt_char(PMD_CONTROL_POINT, command, response=True)
             parts: list[ControlPointResponse] = []
@@ -117,22 +124,37 @@ class PmdControl:
                     parts.append(response)
             return join_responses(parts)
 
-    async def start(self, request: StreamRequest) -> ControlPointResponse:
+    async def start(self, request: StreamRequest, *, strict: bool = True) -> ControlPointResponse:
         """Start a stream (stopping it first if the sensor says it already runs).
+
+        With ``strict=False`` a refused setting is replaced, once, by the closest value the sensor offers.
 
         Raises
         ------
         DeviceError
             If the sensor refuses, naming the setting and the values it allows.
         """
+        response = await self._start(request)
+        setting = STATUS_SETTING.get(response.status)
+        if not response.ok and not strict and setting is not None and setting in request.settings:
+            allowed = await self.allowed(request.measurement, setting)
+            if allowed:
+                closest = closest_setting(setting, request.settings[setting], allowed)
+                log.warning("%s does not offer %s %s; using %s", self._label, request.measurement.name,
+                            _describe(setting, request.settings[setting]), _describe(setting, closest))
+                request = StreamRequest(request.measurement, {**request.settings, setting: closest})
+                response = await self._start(request)
+        if not response.ok:
+            raise DeviceError(await self._refusal(request, response.status))
+        self.running[request.measurement] = request
+        return response
+
+    async def _start(self, request: StreamRequest) -> ControlPointResponse:
         command = start_command(request.measurement, request.settings)
         response = await self.command(command)
         if response.status is Status.ALREADY_IN_STATE:
             await self.command(stop_command(request.measurement))
             response = await self.command(command)
-        if not response.ok:
-            raise DeviceError(await self._refusal(request, response.status))
-        self.running[request.measurement] = request
         return response
 
     async def _refusal(self, request: StreamRequest, status: Status) -> str:
@@ -173,6 +195,14 @@ class PmdControl:
                 await self.start(request)
             except DeviceError as exc:  # e.g. put in its charger: the other streams carry on
                 log.warning("%s", exc)
+
+    def described(self) -> dict[str, dict[str, int]]:
+        """The running streams as a trace's ``meta.json`` lists them (``{"acc": {"sample_rate_hz": 200, ...}}``)."""
+        keys = {Setting.SAMPLE_RATE: "sample_rate_hz", Setting.RANGE: "range_g", Setting.RESOLUTION: "resolution_bits"}
+        return {
+            m.name.lower(): {keys[s]: v for s, v in request.settings.items() if s in keys}
+            for m, request in self.running.items()
+        }
 
     async def stop_all(self) -> None:
         """Stop every running stream before leaving: the writes are acknowledged, the answers not awaited

@@ -48,8 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "beside it (<db name>-traces/<UTC time>/). Ctrl-C stops.",
     )
     parser.add_argument("--device", action="append", metavar="ADDR", help="sensor address (repeat for several)")
-    parser.add_argument("--acc-rate", type=int, default=200, metavar="HZ", help="accelerometer rate (default 200)")
-    parser.add_argument("--acc-range", type=int, default=8, metavar="G", help="accelerometer range in G (default 8)")
+    parser.add_argument("--acc-rate", type=int, default=None, metavar="HZ",
+                        help="accelerometer rate; given, a sensor that refuses it is an error (default: 200, or "
+                        "the closest a sensor offers)")
+    parser.add_argument("--acc-range", type=int, default=None, metavar="G",
+                        help="accelerometer range in G; given, a sensor that refuses it is an error (default: 8, "
+                        "or the closest a sensor offers)")
     parser.add_argument("--ecg", action="store_true", help="also stream ECG (Polar H10, 130 Hz)")
     parser.add_argument("--db", type=Path, required=True, metavar="FILE", help="SQLite database (created if missing)")
     parser.add_argument("--title", default=None, help="session title (default: 'Recorded session <time>')")
@@ -93,7 +97,7 @@ def _first_meta(device: Any, streams: dict[str, Any]) -> dict[str, Any]:
 
 def _device_meta(link: DeviceLink) -> dict[str, Any]:
     return {"address": link.device.address, "name": link.device.name, "kind": link.info.kind,
-            "mtu": link.info.mtu, "gatt": link.info.gatt, "reads": link.info.reads}
+            "mtu": link.info.mtu, "gatt": link.info.gatt, "reads": link.info.reads, "streams": link.info.streams}
 
 
 async def _devices(backend: Backend, args: argparse.Namespace) -> list[Any]:
@@ -108,8 +112,16 @@ async def _devices(backend: Backend, args: argparse.Namespace) -> list[Any]:
     return found
 
 
+def stream_settings(args: argparse.Namespace) -> StreamSettings:
+    """Explicit --acc-rate / --acc-range are demands; the defaults adapt to each sensor."""
+    strict = args.acc_rate is not None or args.acc_range is not None
+    return StreamSettings(acc_rate_hz=args.acc_rate or 200, acc_range_g=args.acc_range or 8, ecg=args.ecg,
+                          strict=strict)
+
+
 def _session_meta(args: argparse.Namespace, devices: list[Any], started: dt.datetime) -> dict[str, Any]:
-    streams = {"hr": {"rate_hz": 1}, "acc": {"sample_rate_hz": args.acc_rate, "range_g": args.acc_range,
+    wanted = stream_settings(args)
+    streams = {"hr": {"rate_hz": 1}, "acc": {"sample_rate_hz": wanted.acc_rate_hz, "range_g": wanted.acc_range_g,
                                               "resolution_bits": 16}}
     if args.ecg:
         streams["ecg"] = {"sample_rate_hz": 130, "resolution_bits": 14}
@@ -153,7 +165,7 @@ async def record(args: argparse.Namespace, backend: Backend) -> str:
     devices = await _devices(backend, args)
     folder = trace_folder(args.db, started)
     recording = Recording(args.db, folder, _session_meta(args, devices, started))
-    settings = StreamSettings(acc_rate_hz=args.acc_rate, acc_range_g=args.acc_range, ecg=args.ecg)
+    settings = stream_settings(args)
     queue: asyncio.Queue[TraceEvent] = asyncio.Queue()  # BLE callbacks only stamp and enqueue
 
     async def consume() -> None:
@@ -215,8 +227,9 @@ async def _main(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.acc_rate <= 0 or args.acc_range <= 0:
-        raise CliError(f"--acc-rate and --acc-range must be > 0, got {args.acc_rate} and {args.acc_range}")
+    for name, value in (("--acc-rate", args.acc_rate), ("--acc-range", args.acc_range)):
+        if value is not None and value <= 0:
+            raise CliError(f"{name} must be > 0, got {value}")
     if not args.db.parent.is_dir():
         raise CliError(f"--db {args.db}: folder {args.db.parent} does not exist")
     if not args.scan_timeout > 0:

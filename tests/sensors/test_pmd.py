@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sensors.errors import DecodeError
+from sensors.pmd_commands import closest_setting
 from sensors.pmd_frames import (
     decode_data_frame,
     decode_delta_payload,
@@ -243,3 +244,12 @@ def test_delta_payload_round_trip_any_channels_and_resolution(channels: int, bit
                                                 ([-128], 8), ([128], 9)])
 def test_delta_width_is_the_smallest_twos_complement(deltas: list[int], width: int) -> None:
     assert delta_width(deltas) == width
+
+
+@pytest.mark.parametrize(
+    ("setting", "wanted", "allowed", "chosen"),
+    [(Setting.SAMPLE_RATE, 200, (26, 52, 104), 104), (Setting.SAMPLE_RATE, 200, (416, 832), 416),
+     (Setting.RANGE, 8, (2, 4, 16), 16), (Setting.RANGE, 8, (2, 4), 4), (Setting.RESOLUTION, 16, (14,), 14)],
+)
+def test_closest_offered_setting(setting: Setting, wanted: int, allowed: tuple[int, ...], chosen: int) -> None:
+    assert closest_setting(setting, wanted, allowed) == chosen

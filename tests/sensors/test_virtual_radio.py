@@ -119,7 +119,7 @@ def test_a_refused_setting_names_what_the_sensor_allows() -> None:
 
     async def body(air: Air, sensor: VirtualPolarH10) -> None:
         with pytest.raises(DeviceError) as exc:
-            await read(air, [H10_ADDR], lambda s: False)
+            await read(air, [H10_ADDR], lambda s: False, settings=StreamSettings(strict=True))
         assert "refused ACC sample rate 200 Hz (invalid sample rate); it allows 25 Hz, 50 Hz, 100 Hz" in str(exc.value)
         assert sensor.connections == 1  # a refusal is not retried
 
@@ -301,3 +301,22 @@ def test_a_sensor_away_through_several_failed_attempts_is_found_again() -> None:
     assert reconnects >= 2  # failed attempts while it was away, then the one that worked
     gaps = [f for f in session.frames(H10_ADDR) if f.gap_ns > 0]
     assert len(gaps) == 1 and gaps[0].gap_ns >= 1.5 * FAST * 1e9 * 0.9
+
+
+def test_without_strict_settings_each_sensor_streams_the_closest_it_offers() -> None:
+    verity = H10Faults(allowed={Measurement.ACC: {Setting.SAMPLE_RATE: (26, 52), Setting.RANGE: (2, 4, 8, 16)}},
+                       compressed=True)
+
+    async def body(air: Air, *_: Any) -> Session:
+        settings = StreamSettings(acc_rate_hz=200, acc_range_g=8)
+        return await read(air, [H10_ADDR, H10_ADDR_2], lambda s: len(s.frames(H10_ADDR_2)) >= 3
+                          and len(s.frames(H10_ADDR)) >= 3, settings=settings)
+
+    session = scenario([h10(), h10(H10_ADDR_2, faults=verity)], body)
+    h10_t = session.frames(H10_ADDR)[1].device_t_ns
+    verity_t = session.frames(H10_ADDR_2)[1].device_t_ns
+    assert np.all(np.diff(h10_t) == 5_000_000)
+    assert np.all(np.abs(np.diff(verity_t) - 1e9 / 52) <= 1)
+    links = {link.device.address: link.info.streams for link in session.links}
+    assert links[H10_ADDR]["acc"] == {"sample_rate_hz": 200, "resolution_bits": 16, "range_g": 8}
+    assert links[H10_ADDR_2]["acc"]["sample_rate_hz"] == 52
