@@ -277,7 +277,11 @@ class DeviceLink:
         for request in wanted_streams(self._settings.acc_rate_hz, self._settings.acc_range_g, self._settings.ecg):
             if request.measurement not in features:
                 offered = ", ".join(sorted(m.name for m in features)) or "nothing"
-                raise DeviceError(f"{self.label} does not offer {request.measurement.name}; it offers {offered}")
+                message = f"{self.label} does not offer {request.measurement.name}; it offers {offered}"
+                if self._settings.strict:
+                    raise DeviceError(message)
+                log.warning("%s: not streaming it", message)
+                continue
             await control.start(request, strict=self._settings.strict)
         self.info.streams.update(control.described())
         return control

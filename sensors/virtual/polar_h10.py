@@ -75,6 +75,7 @@ class H10Faults:
     ``drop_every_nth_frame``: the n-th, 2n-th ... data frame of each stream is never sent (0: none).
     ``allowed``: setting values it accepts, overriding the H10's (a setting it refuses).
     ``compressed``: send ACC as delta frames 0x81 with ``factor`` (a Verity Sense), not raw 0x01.
+    ``offers``: the measurements it has (a Verity Sense has no ECG).
     ``keeps_streaming``: a lost link does not stop its streams (as an H10 nobody sent STOP to): the next
     START is answered ALREADY_IN_STATE.
     """
@@ -84,6 +85,7 @@ class H10Faults:
     compressed: bool = False
     factor: float = 1.0
     keeps_streaming: bool = False
+    offers: tuple[Measurement, ...] = (Measurement.ACC, Measurement.ECG)
 
 
 class VirtualPolarH10(VirtualHeartRateStrap):
@@ -124,7 +126,7 @@ class VirtualPolarH10(VirtualHeartRateStrap):
 
     # -- control point
     def _read_cp(self, connection: Any) -> bytes:
-        return encode_features(H10_SETTINGS)
+        return encode_features(self.faults.offers)
 
     def _write_cp(self, connection: Any, value: bytes) -> None:
         command = bytes(value)
@@ -141,7 +143,7 @@ class VirtualPolarH10(VirtualHeartRateStrap):
         op, kind = command[0], command[1]
         if op not in OpCode._value2member_map_:
             return encode_response(op, kind, Status.INVALID_OP_CODE)
-        if kind not in H10_SETTINGS:
+        if kind not in self.faults.offers:
             return encode_response(op, kind, Status.NOT_SUPPORTED)
         measurement = Measurement(kind)
         if op == OpCode.GET_SETTINGS:

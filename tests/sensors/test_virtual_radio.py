@@ -320,3 +320,20 @@ def test_without_strict_settings_each_sensor_streams_the_closest_it_offers() -> 
     links = {link.device.address: link.info.streams for link in session.links}
     assert links[H10_ADDR]["acc"] == {"sample_rate_hz": 200, "resolution_bits": 16, "range_g": 8}
     assert links[H10_ADDR_2]["acc"]["sample_rate_hz"] == 52
+
+
+def test_ecg_is_streamed_from_the_sensors_that_offer_it() -> None:
+    no_ecg = H10Faults(offers=(Measurement.ACC,))
+
+    async def body(air: Air, *_: Any) -> Session:
+        return await read(air, [H10_ADDR, H10_ADDR_2], lambda s: len(s.frames(H10_ADDR, Measurement.ECG)) >= 2
+                          and len(s.frames(H10_ADDR_2)) >= 3, settings=StreamSettings(ecg=True))
+
+    session = scenario([h10(), h10(H10_ADDR_2, faults=no_ecg)], body)
+    assert not session.frames(H10_ADDR_2, Measurement.ECG)
+
+    async def strict(air: Air, *_: Any) -> None:
+        with pytest.raises(DeviceError, match="does not offer ECG; it offers ACC"):
+            await read(air, [H10_ADDR_2], lambda s: False, settings=StreamSettings(ecg=True, strict=True))
+
+    scenario([h10(H10_ADDR_2, faults=no_ecg)], strict)
