@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import sqlite_utils
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
@@ -56,7 +57,7 @@ def get_writer(request: Request) -> BatchWriter:
 
 
 Db = Annotated[sqlite_utils.Database, Depends(get_db)]
-RowId = Annotated[int, Path(ge=1, le=2**62, description="row id")]
+RowId = Annotated[int, PathParam(ge=1, le=2**62, description="row id")]
 
 
 @router.get("/sessions", summary="List sessions, newest first")

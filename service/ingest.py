@@ -120,7 +120,8 @@ class SessionWriter:
         # Beat times: chain from the previous beat when it fits, else count back from arrival.
         total_ns = int(sum(sample.rr_ms) * 1e6)
         previous = self._last_beat_ns.get(sample.addr)
-        start = previous if previous is not None and abs(previous + total_ns - sample.t_ns) < 1.5e9 else sample.t_ns - total_ns
+        chained = previous is not None and abs(previous + total_ns - sample.t_ns) < 1.5e9
+        start = previous if chained and previous is not None else sample.t_ns - total_ns
         for rr in sample.rr_ms:
             start += int(rr * 1e6)
             self._rr.append({"session_id": self.session_id, "device_id": device_id, "t_ns": start, "rr_ms": rr})

@@ -61,8 +61,9 @@ def _write(handle: object, db: object, table: str, fmt: str) -> int:
         return count
     writer = csv.DictWriter(handle, fieldnames=list(db[table].columns_dict))  # type: ignore[index,arg-type]
     writer.writeheader()
-    for count, row in enumerate(rows, start=1):
+    for row in rows:
         writer.writerow(row)
+        count += 1
     return count
 
 

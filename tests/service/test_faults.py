@@ -100,4 +100,5 @@ def test_kill_9_keeps_every_acknowledged_batch_and_retries_do_not_duplicate(tmp_
     db = open_db(db_path)
     expected_batches = sum(max(acked[d]) + 3 for d in devices)
     assert db.execute("select count(*) from ingest_batches").fetchone()[0] == expected_batches
-    assert db.execute("select count(*), sum(n) from acc_chunks").fetchone() == (expected_batches, 200 * expected_batches)
+    stored = db.execute("select count(*), sum(n) from acc_chunks").fetchone()
+    assert stored == (expected_batches, 200 * expected_batches)

@@ -17,7 +17,8 @@ def _seeded(path: Path) -> None:
     with db.conn:
         db.execute("insert into sessions (id, title, t0_ns) values (1, 'squat day', 0)")
         db.execute("insert into devices (id, session_id, address) values (1, 1, 'h10')")
-        db.execute("insert into acc_chunks (session_id, device_id, n, data) values (1, 1, 1, ?)", [b"\x01\x00\xff\x7f\x00\x80"])
+        db.execute("insert into acc_chunks (session_id, device_id, n, data) values (1, 1, 1, ?)",
+                   [b"\x01\x00\xff\x7f\x00\x80"])
         db.execute("insert into checkins (kind, session_id, taken_at, created_at, feeling, note) "
                    "values ('pre', 1, 't', 't', -2, 'tired, \"sore\"')")
 
