@@ -256,6 +256,7 @@ class DeviceLink:
 
     async def _subscribe_and_start(self, client: BleakClient) -> PmdControl | None:
         chars = {c.uuid for s in client.services for c in s.characteristics}
+        await _acquire_mtu(client)
         self.info = LinkInfo(mtu=client.mtu_size, gatt=_gatt_table(client), kind=device_kind(self.device.name))
         if HEART_RATE_MEASUREMENT in chars:
             await client.start_notify(HEART_RATE_MEASUREMENT, self._notifier(HEART_RATE_MEASUREMENT))
@@ -263,8 +264,6 @@ class DeviceLink:
         if PMD_CONTROL_POINT not in chars or PMD_DATA not in chars:
             return None
         self.info.kind = device_kind(self.device.name, pmd=True)
-        await _acquire_mtu(client)
-        self.info.mtu = client.mtu_size
         if self.info.mtu < PMD_MIN_MTU:
             raise DeviceError(
                 f"{self.label} accepted an ATT MTU of only {self.info.mtu} bytes; "
@@ -323,11 +322,15 @@ class DeviceLink:
 
 
 async def _acquire_mtu(client: BleakClient) -> None:
-    """BlueZ negotiates the MTU itself but bleak reports 23 until asked to look (``_acquire_mtu``)."""
+    """BlueZ negotiates the MTU itself, but bleak reports 23 (and warns) until asked to look (``_acquire_mtu``,
+    a private BlueZ-backend method: best effort, other backends report the real MTU)."""
     acquire = getattr(client._backend, "_acquire_mtu", None)
-    if acquire is not None:
-        with contextlib.suppress(BleakError, AttributeError):
-            await acquire()
+    if acquire is None:
+        return
+    try:
+        await acquire()
+    except Exception as exc:  # noqa: BLE001 - a private D-Bus call; without it the MTU check says why
+        log.info("could not read the negotiated MTU from BlueZ: %r", exc)
 
 
 def _gatt_table(client: BleakClient) -> list[dict[str, Any]]:
