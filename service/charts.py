@@ -84,7 +84,7 @@ class Frame:
     y_hi: float
     width: int = 720
     height: int = 180
-    margin: tuple[int, int, int, int] = (8, 10, 22, 42)  # top, right, bottom, left
+    margin: tuple[int, int, int, int] = (8, 12, 24, 54)  # top, right, bottom, left
     _span: tuple[float, float] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -197,7 +197,7 @@ def motion_plot(
     magnitude = np.linalg.norm(acc_g, axis=1)
     lo, hi = (float(v) for v in np.percentile(magnitude, [0.2, 99.8]))
     lo, hi = _padded(lo, hi)
-    frame = Frame(0.0, x_max_s, lo, hi, height=160, margin=(16, 10, 22, 42))
+    frame = Frame(0.0, x_max_s, lo, hi, height=160, margin=(16, 12, 24, 54))
     xs, ys = envelope(t_s, np.clip(magnitude, lo, hi), x_max_s, 600)
     rects = _set_strips(frame, set_spans)
     marks = tuple(Mark(frame.x(t), frame.box[1], "rep", title) for t, title in rep_turns_s)

@@ -333,7 +333,7 @@ def trends_context(db: sqlite_utils.Database) -> dict[str, Any]:
         associations.append({
             "a": assoc, "name": name, "unit": unit, "per": per,
             "plot": charts.scatter_plot([p[0] / scale for p in pairs], [float(p[1]) for p in pairs], fit=fit, x_unit=x_unit,
-                                        y_unit="points", label=f"Mood change against {name.lower()}, "
+                                        y_unit="points", label=f"Mood change against {name}, "
                                         f"{len(pairs)} sessions."),
         })
     return {"nav": "trends", "hrv": daily, "hrv_plot": hrv_plot(daily, _hrv_label(daily)), "rows": rows,

@@ -38,7 +38,7 @@ def test_every_page_renders_on_an_empty_database(client: TestClient, path: str) 
 def test_empty_pages_say_what_to_do_next(client: TestClient) -> None:
     assert "No sessions yet" in client.get("/").text
     assert "No morning HRV readings yet" in client.get("/trends").text
-    assert "Not enough data yet: 0 of 10 sessions" in client.get("/trends").text
+    assert "Not enough data yet: 0 of 10 sessions with both ratings" in client.get("/trends").text
 
 
 def test_unknown_session_page_is_a_404_page(client: TestClient) -> None:
