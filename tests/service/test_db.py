@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlite_utils
 
@@ -48,3 +49,23 @@ def test_the_table_itself_enforces_instrument_ranges(tmp_path: Path, column: str
     db = open_db(tmp_path / "c.db")
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         db.execute(f"insert into checkins (kind, taken_at, created_at, {column}) values ('pre', 'x', 'x', ?)", [value])
+
+
+def test_acc_samples_match_the_chunk_by_chunk_loader(tmp_path: Path) -> None:
+    from service.analysis import load_acc
+    from service.queries import acc_samples
+
+    db = open_db(tmp_path / "acc.db")
+    rng = np.random.default_rng(2)
+    with db.conn:
+        db.execute("insert into sessions (id, title, t0_ns) values (1, 's', 1000)")
+        db.execute("insert into devices (id, session_id, address, clock_offset_ns) values (1, 1, 'h10', 0)")
+        for k, n in enumerate((36, 1, 200, 73)):
+            data = rng.integers(-2000, 2000, size=(n, 3)).astype("<i2").tobytes()
+            db.execute("insert into acc_chunks (session_id, device_id, device_t0_ns, device_t1_ns, n, data) "
+                       "values (1, 1, ?, ?, ?, ?)", [k * 10**9, k * 10**9 + (n - 1) * 5_000_000, n, data])
+    device_ns, values = acc_samples(db, 1)
+    stream = load_acc(db, 1)
+    assert stream is not None
+    assert np.allclose((device_ns - 1000) / 1e9, stream.t_s)
+    assert np.array_equal(values / 1000.0, stream.acc_g)
