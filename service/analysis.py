@@ -39,8 +39,8 @@ def load_acc(db: sqlite_utils.Database, session_id: int) -> AccStream | None:
     if row is None:
         return None
     device_id = int(row[0])
-    t0_ns = db["sessions"].get(session_id)["t0_ns"]
-    offset_ns = db["devices"].get(device_id)["clock_offset_ns"] or 0
+    t0_ns = db.table("sessions").get(session_id)["t0_ns"]
+    offset_ns = db.table("devices").get(device_id)["clock_offset_ns"] or 0
     times, values = [], []
     for chunk in db.query(
         "select device_t0_ns, device_t1_ns, n, data from acc_chunks where device_id = ? order by device_t1_ns",
@@ -73,7 +73,7 @@ def _label(detected: DetectedSet, labels: list[dict[str, Any]]) -> str | None:
 
 def load_beats(db: sqlite_utils.Database, session_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Beat times (s from session start) and RR intervals (ms) of the session, in time order."""
-    t0_ns = db["sessions"].get(session_id)["t0_ns"]
+    t0_ns = db.table("sessions").get(session_id)["t0_ns"]
     rows = db.execute("select t_ns, rr_ms from rr_intervals where session_id = ? order by t_ns", [session_id]).fetchall()
     if not rows:
         return np.empty(0), np.empty(0)
@@ -118,15 +118,17 @@ def analyse_stored_session(
         previous_end: float | None = None
         for idx, found in enumerate(detected, start=1):
             heart = hr.sets[idx - 1] if hr is not None else None
-            set_id = int(db["sets"].insert(
+            inserted = db.table("sets").insert(
                 {"session_id": session_id, "idx": idx, "exercise": _label(found, labels or []),
                  "start_s": found.start_s, "end_s": found.end_s, "reps_detected": len(found.reps),
                  "confidence": found.confidence, "algorithm": ALGORITHM,
                  "rest_before_s": None if previous_end is None else found.start_s - previous_end,
                  "peak_hr_bpm": heart and heart.peak_hr_bpm, "hrr60_bpm": heart and heart.hrr60_bpm,
                  "rest_rmssd_ms": heart and heart.rest_rmssd_ms}
-            ).last_pk)
-            db["reps"].insert_all(
+            )
+            assert inserted.last_pk is not None  # sqlite-utils sets it on every insert
+            set_id = int(inserted.last_pk)
+            db.table("reps").insert_all(
                 {"set_id": set_id, "idx": i, "start_s": r.start_s, "turn_s": r.turn_s, "end_s": r.end_s,
                  "confidence": r.confidence}
                 for i, r in enumerate(found.reps, start=1)
@@ -134,7 +136,7 @@ def analyse_stored_session(
             previous_end = found.end_s
             set_ids.append(set_id)
         value = rmssd_ms(rr) if len(rr) >= 2 else None
-        db["sessions"].update(session_id, {
+        db.table("sessions").update(session_id, {
             "rmssd_ms": None if value is None or np.isnan(value) else float(value),
             "hr_summary": None if hr is None else json.dumps(hr.to_dict(), allow_nan=False, default=_json_float),
             "analysis_algorithm": f"{ALGORITHM}; {HR_ALGORITHM}",

@@ -157,7 +157,7 @@ def _missed_or_extra(
     rr: NDArray[np.float64], med: NDArray[np.float64], th2: NDArray[np.float64]
 ) -> NDArray[np.bool_]:
     """Eq. 6/7 of the paper: the interval is two normal ones, or one with the next."""
-    pair = rr + np.append(rr[1:], np.inf)
+    pair: NDArray[np.float64] = rr + np.append(rr[1:], np.inf)
     return (np.abs(rr / 2.0 - med) < th2) | (np.abs(pair - med) < th2)
 
 
@@ -242,7 +242,7 @@ def _decide(rr: NDArray[np.float64], det: _Subspaces) -> _Subspaces:
     action[rr >= GAP_MS] = _GAP
     tol = np.minimum(th2, SPLIT_TOLERANCE * med)
     merged_into = -1
-    for j in np.flatnonzero(action):
+    for j in np.flatnonzero(action).tolist():
         if j == merged_into:
             continue
         k = int(np.rint(rr[j] / med[j]))

@@ -168,9 +168,9 @@ def _welch_hann(
     segs = np.lib.stride_tricks.sliding_window_view(x, nperseg)[:: max(nperseg // 2, 1)]
     win = np.hanning(nperseg + 1)[:-1]  # periodic Hann, as scipy's get_window("hann")
     spec = np.fft.rfft((segs - segs.mean(axis=1, keepdims=True)) * win, n=nfft, axis=1)
-    psd = np.mean(np.abs(spec) ** 2, axis=0) / (fs_hz * np.dot(win, win))
+    psd: NDArray[np.float64] = np.mean(np.abs(spec) ** 2, axis=0) / (fs_hz * np.dot(win, win))
     psd[1 : (nfft + 1) // 2] *= 2.0
-    return np.fft.rfftfreq(nfft, 1.0 / fs_hz), psd
+    return np.fft.rfftfreq(nfft, 1.0 / fs_hz).astype(np.float64, copy=False), psd
 
 
 def lomb_psd(rr_ms: ArrayLike, *, f_max_hz: float = 0.5) -> Spectrum:

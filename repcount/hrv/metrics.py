@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -66,6 +66,18 @@ class HrvMetrics:
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready mapping (metrics as float or None, ``reasons`` included)."""
         return asdict(self)
+
+
+class _Counts(TypedDict):
+    """The :class:`HrvMetrics` fields every recording has, whatever its length."""
+
+    n_beats: int
+    n_corrected: int
+    corrected_pct: float
+    n_gaps: int
+    gap_s: float
+    duration_s: float
+    reliable: bool
 
 
 def _finite_or_none(values: dict[str, float]) -> dict[str, float | None]:
@@ -144,7 +156,7 @@ def hrv_metrics(
     nn = res.rr_ms if res is not None else rr
     valid = res.valid_diff if res is not None else None
     duration_s = float(nn.sum()) / 1000.0
-    head = dict(
+    head = _Counts(
         n_beats=int(rr.size), n_corrected=res.n_corrected if res else 0,
         corrected_pct=res.corrected_pct if res else 0.0, n_gaps=res.n_gaps if res else 0,
         gap_s=res.gap_s if res else 0.0, duration_s=duration_s,
@@ -170,7 +182,5 @@ def hrv_metrics(
 
 
 _ALL_METRICS = tuple(
-    f for f in HrvMetrics.__dataclass_fields__
-    if f not in {"n_beats", "n_corrected", "corrected_pct", "n_gaps", "gap_s",
-                 "duration_s", "reliable", "reasons"}
+    f for f in HrvMetrics.__dataclass_fields__ if f not in _Counts.__required_keys__ | {"reasons"}
 )

@@ -137,7 +137,7 @@ def _pair_count(templates: NDArray[np.float64], r: float) -> int:
     weights = np.diff(np.append(starts, rows.shape[0])).astype(float)
     tree = cKDTree(uniq, balanced_tree=False, compact_nodes=False)
     pairs = tree.count_neighbors(tree, r, p=np.inf, weights=(weights, weights))
-    return int(round(float(pairs))) - templates.shape[0]
+    return int(round(float(pairs))) - len(templates)
 
 
 def sample_entropy(rr_ms: ArrayLike, m: int = 2, r_sd: float = 0.2) -> float:
