@@ -93,16 +93,12 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
     @router.post("/checkin/reading", response_class=HTMLResponse)
     async def reading_post(request: Request) -> Response:
         async with request.form() as form:
-            upload = form.get("rr_file")
-            fields = {k: form.get(k) or None for k in ("kind", "posture", "session_id")}
+            fields: dict[str, Any] = {k: form.get(k) or None for k in ("kind", "posture", "session_id")}
             try:
-                if not isinstance(upload, UploadFile):
-                    raise RrFileError("choose an RR file to upload")
-                parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
+                rr_ms, taken_at = await _reading_beats(db, form.get("rr_file"), form.get("recording"))
                 if fields["kind"] == "morning":
                     fields["session_id"] = None
-                store.add_hrv_reading(db, HrvReadingIn.model_validate(
-                    {**fields, "rr_ms": [float(v) for v in parsed.rr_ms]}))
+                store.add_hrv_reading(db, HrvReadingIn.model_validate({**fields, "rr_ms": rr_ms, "taken_at": taken_at}))
             except (RrFileError, ValidationError, queries.NotFound) as exc:
                 context = checkin_context(db, saved=None, session_id=None)
                 context["error"] = ("reading", _messages(exc) if isinstance(exc, ValidationError) else [str(exc)])
@@ -116,6 +112,21 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
         return render(request, "trends.html", trends_context(db))
 
     return router
+
+
+async def _reading_beats(db: sqlite_utils.Database, upload: object, recording: object) -> tuple[list[float], str | None]:
+    """A reading's RR intervals (ms) and start: from an uploaded RR file, else from a recorded session's beats
+    (e.g. ``liftmind record --duration 180``), which also gives the reading its time."""
+    if isinstance(upload, UploadFile) and upload.filename:
+        parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
+        return [float(v) for v in parsed.rr_ms], None
+    if isinstance(recording, str) and recording.isdigit():
+        session = queries.get_session_row(db, int(recording))
+        rr = [v for _, v in queries.rr_series(db, int(recording))]
+        if not rr:
+            raise RrFileError(f"session {recording} has no heartbeats recorded")
+        return rr, str(session["started_at"])
+    raise RrFileError("choose an RR file to upload or a recording to use")
 
 
 def _messages(exc: ValidationError) -> list[str]:

@@ -136,6 +136,23 @@ def test_a_pre_session_reading_shows_on_its_session(client: TestClient, session_
 def test_an_unreadable_reading_file_is_refused_with_a_message(client: TestClient) -> None:
     response = client.post("/checkin/reading", files={"rr_file": ("rr.txt", b"", "text/plain")})
     assert response.status_code == 422 and "the file is empty" in response.text
+    response = client.post("/checkin/reading", data={"kind": "morning"})
+    assert response.status_code == 422 and "choose an RR file to upload or a recording" in response.text
+
+
+def test_a_recorded_session_becomes_a_morning_reading(client: TestClient, settings: Settings, session_id: int) -> None:
+    db = open_db(settings.db_path)
+    t0 = int(db.execute("select t0_ns from sessions where id = ?", [session_id]).fetchone()[0])
+    device = int(db["devices"].insert({"session_id": session_id, "address": "A0:9E:1A:00:00:01"}).last_pk)
+    beats = [{"session_id": session_id, "device_id": device, "t_ns": t0 + int(1e9 * k), "rr_ms": 1000.0 + 20 * (k % 2)}
+             for k in range(1, 181)]
+    db["rr_intervals"].insert_all(beats)
+    db.conn.close()
+    response = client.post("/checkin/reading", data={"kind": "morning", "recording": str(session_id)},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    reading = client.get("/api/hrv-readings").json()[0]
+    assert reading["n_beats"] == 180 and reading["taken_at"].startswith("2026-01-05T17:00")
 
 
 def test_weekly_counts_bin_sessions_by_monday_weeks() -> None:
