@@ -98,7 +98,7 @@ class RepSignal:
 
 def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int]]:
     """Indices where a new posture is confirmed; updates the stillness memory."""
-    moments, still_zi = signal.lfilter(_STILL_B, _STILL_A, np.c_[acc_g, acc_g * acc_g], axis=0, zi=state.still_zi)
+    moments, still_zi = signal.lfilter(_STILL_B, _STILL_A, np.concatenate((acc_g, acc_g * acc_g), axis=1), axis=0, zi=state.still_zi)
     var = np.sum(moments[:, 3:] - moments[:, :3] ** 2, axis=1)
     still = var < STILL_G**2
     last_moving = np.maximum.accumulate(np.where(~still, np.arange(len(still)), -1))
@@ -150,7 +150,7 @@ def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     gait, gait_ms, gait_zi, gait_env_zi = _gait(state, acc_g)
     new_state = replace(state, bp_zi=bp_zi, cov_zi=cov_zi, env_zi=env_zi, gait_zi=gait_zi, gait_env_zi=gait_env_zi,
                         axis=axis, n_seen=state.n_seen + len(acc_g))
-    rms = np.sqrt(np.maximum(np.c_[ms, gait_ms], 0.0))
+    rms = np.sqrt(np.maximum(np.column_stack((ms, gait_ms)), 0.0))
     return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2], bp)
 
 
@@ -159,7 +159,7 @@ def _gait(state: FilterState, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray
     mag = np.linalg.norm(acc_g, axis=1)
     step, step_zi = signal.sosfilt(_SOS_GAIT[:2], mag, zi=state.gait_zi[:, :, 0])
     stride, stride_zi = signal.sosfilt(_SOS_GAIT[2:], mag, zi=state.gait_zi[:, :, 1])
-    both = np.c_[step, stride]
+    both = np.column_stack((step, stride))
     ms, env_zi = signal.lfilter(_GAIT_B, _GAIT_A, both * both, axis=0, zi=state.gait_env_zi)
     return both, ms, np.stack([step_zi, stride_zi], axis=-1), env_zi
 

@@ -39,8 +39,8 @@ class GridChunk:
 
 def _bin_means(t_s: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bins = np.floor(t_s * GRID_FS_HZ).astype(np.int64)
-    first = np.flatnonzero(np.r_[True, bins[1:] != bins[:-1]])
-    counts = np.diff(np.r_[first, len(bins)])
+    first = np.flatnonzero(np.concatenate(([True], bins[1:] != bins[:-1])))
+    counts = np.diff(np.append(first, len(bins)))
     return bins[first], np.add.reduceat(acc_g, first, axis=0) / counts[:, None]
 
 
@@ -48,7 +48,7 @@ def _fill(bins: np.ndarray, values: np.ndarray, prev_bin: int | None, prev_value
     """Interpolate the empty bins between consecutive non-empty ones; mark segment starts at long gaps."""
     first_bin = bins[0] - 1 if prev_bin is None else prev_bin
     first_value = values[0] if prev_bin is None else prev_value
-    prev_bins = np.r_[first_bin, bins[:-1]]
+    prev_bins = np.concatenate(([first_bin], bins[:-1]))
     prev_values = np.vstack([first_value[None, :], values[:-1]])
     steps = bins - prev_bins
     new_seg = steps > int(MAX_FILL_S * GRID_FS_HZ)
@@ -82,8 +82,8 @@ def grid_step(state: GridState, t_s: np.ndarray, acc_g: np.ndarray) -> tuple[Gri
     state, chunk : GridState, GridChunk
     """
     last_t = state.pending_t_s[-1] if len(state.pending_t_s) else -np.inf
-    keep = t_s > np.maximum.accumulate(np.r_[last_t, t_s])[:-1]
-    all_t = np.r_[state.pending_t_s, t_s[keep]]
+    keep = t_s > np.maximum.accumulate(np.concatenate(([last_t], t_s)))[:-1]
+    all_t = np.concatenate((state.pending_t_s, t_s[keep]))
     all_acc = np.vstack([state.pending_acc_g, acc_g[keep]])
     if not len(all_t):
         return state, GridChunk.empty()

@@ -49,8 +49,14 @@ class LobeState:
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _run_sums(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, ufunc: np.ufunc = np.add) -> np.ndarray:
+    """``ufunc`` reduced over each run ``[start, stop)`` of ``values`` (runs are disjoint and sorted)."""
+    padded = np.concatenate([values, np.zeros((1,) + values.shape[1:])])
+    return ufunc.reduceat(padded, np.stack((starts, stops), axis=1).ravel(), axis=0)[::2]
 
 
 def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe]:
@@ -60,30 +66,36 @@ def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe
     for sign in (1, -1):
         y = sign * state.x_g
         starts, stops = _runs(y > 0.5 * h_g)
-        for a, b in zip(starts, stops, strict=True):
-            if b > upto or not np.any(y[a:b] > h_g[a:b]):
-                continue
+        keep = stops <= upto
+        starts, stops = starts[keep], stops[keep]
+        if len(starts):
+            tall = _run_sums(y - h_g, starts, stops, np.maximum) > 0
+            starts, stops = starts[tall], stops[tall]
+        if not len(starts):
+            continue
+        n = (stops - starts).astype(float)
+        area = _run_sums(y, starts, stops) / GRID_FS_HZ
+        step = _run_sums(state.step_g, starts, stops) / n
+        stride = _run_sums(state.stride_g, starts, stops) / n
+        motion = _run_sums(state.bp_g, starts, stops) / n[:, None]
+        for j, (a, b) in enumerate(zip(starts, stops, strict=True)):
             k = a + int(np.argmax(y[a:b]))
-            area = float(np.sum(y[a:b])) / GRID_FS_HZ
-            clipped = (at_end and b == upto) or (
-                state.origin_s is not None and t_s[a] - state.origin_s < CLIP_S
-            )
-            out.append(Lobe(sign, float(t_s[k]), float(y[k]), area, float(t_s[a]), float(t_s[b - 1]),
-                            float(np.mean(state.step_g[a:b])), float(np.mean(state.stride_g[a:b])), bool(clipped),
-                            tuple(float(v) for v in state.bp_g[a:b].mean(axis=0))))
+            clipped = (at_end and b == upto) or (state.origin_s is not None and t_s[a] - state.origin_s < CLIP_S)
+            out.append(Lobe(sign, float(t_s[k]), float(y[k]), float(area[j]), float(t_s[a]), float(t_s[b - 1]),
+                            float(step[j]), float(stride[j]), bool(clipped), tuple(motion[j].tolist())))
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 
 def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeState, list[Lobe]]:
     """Add grid samples (times and rep signal) of one segment; return the lobes that closed."""
-    t = np.r_[state.t_s, t_s]
-    x = np.r_[state.x_g, sig.x_g]
-    h = np.r_[state.h_g, np.maximum(ENTER * sig.rms_g, FLOOR_G)]
-    step = np.r_[state.step_g, sig.step_g]
-    stride = np.r_[state.stride_g, sig.stride_g]
+    t = np.concatenate((state.t_s, t_s))
+    x = np.concatenate((state.x_g, sig.x_g))
+    h = np.concatenate((state.h_g, np.maximum(ENTER * sig.rms_g, FLOOR_G)))
+    step = np.concatenate((state.step_g, sig.step_g))
+    stride = np.concatenate((state.stride_g, sig.stride_g))
     bp = np.vstack([state.bp_g, sig.bp_g if sig.bp_g is not None else np.zeros((len(t_s), 3))])
     inside = np.abs(x) > 0.5 * h
-    same_side = np.r_[True, np.sign(x[1:]) == np.sign(x[:-1])]
+    same_side = np.concatenate(([True], np.sign(x[1:]) == np.sign(x[:-1])))
     open_from = len(x)
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
