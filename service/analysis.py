@@ -16,6 +16,7 @@ import sqlite_utils
 
 from repcount.hrv import SessionHeartRate, rmssd_ms, session_hr_summary
 from repcount.session import DetectedSet, analyse_session
+from service import queries
 
 ALGORITHM = "repcount-0.1"
 HR_ALGORITHM = "hrv-session-0.1"
@@ -31,7 +32,11 @@ class AccStream:
 
 
 def load_acc(db: sqlite_utils.Database, session_id: int) -> AccStream | None:
-    """The session's accelerometer stream with the most samples, on host time (s from session start)."""
+    """The session's accelerometer stream with the most samples, on host time (s from session start).
+
+    Device times map to host time through the clock offset measured at the end of the stream and the
+    device clock's drift (tens of ppm: ~70 ms over an hour at 20 ppm).
+    """
     row = db.execute(
         "select device_id, sum(n) from acc_chunks where session_id = ? group by device_id order by 2 desc limit 1",
         [session_id],
@@ -40,21 +45,13 @@ def load_acc(db: sqlite_utils.Database, session_id: int) -> AccStream | None:
         return None
     device_id = int(row[0])
     t0_ns = db.table("sessions").get(session_id)["t0_ns"]
-    offset_ns = db.table("devices").get(device_id)["clock_offset_ns"] or 0
-    times, values = [], []
-    for chunk in db.query(
-        "select device_t0_ns, device_t1_ns, n, data from acc_chunks where device_id = ? order by device_t1_ns",
-        [device_id],
-    ):
-        n = chunk["n"]
-        steps = np.arange(n, dtype=np.int64)
-        span = chunk["device_t1_ns"] - chunk["device_t0_ns"]
-        device_ns = chunk["device_t0_ns"] + (span * steps) // max(n - 1, 1)
-        times.append(((device_ns + offset_ns - t0_ns) / 1e9))
-        values.append(np.frombuffer(chunk["data"], dtype="<i2").reshape(n, 3))
-    t_s = np.concatenate(times)
-    acc_g = np.concatenate(values).astype(np.float64) / 1000.0
-    return AccStream(device_id, t_s, acc_g)
+    device = db.table("devices").get(device_id)
+    device_ns, values = queries.acc_samples(db, device_id)
+    offset_ns = np.int64(device["clock_offset_ns"] or 0)
+    drift_ppm = device.get("clock_drift_ppm") or 0.0
+    correction_ns = np.round((device_ns - device_ns[-1]) * (drift_ppm * 1e-6)).astype(np.int64)
+    t_s = (device_ns + offset_ns + correction_ns - t0_ns) / 1e9
+    return AccStream(device_id, t_s, values.astype(np.float64) / 1000.0)
 
 
 def _json_float(value: object) -> object:

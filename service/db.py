@@ -221,12 +221,20 @@ def _m006_read_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_clock_drift(db: sqlite_utils.Database) -> None:
+    """The device clock's drift against the host (ppm), beside its offset at the end of the stream."""
+    devices = db.table("devices")
+    if "clock_drift_ppm" not in devices.columns_dict:
+        devices.add_column("clock_drift_ppm", float)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("001_initial", _m001_initial),
     ("002_store", _m002_store),
     ("003_exercises", _m003_exercises),
     ("004_append_only", _m004_append_only),
     ("005_session_heart_rate", _m005_session_heart_rate),
+    ("006_clock_drift", _m006_clock_drift),
     ("006_read_indexes", _m006_read_indexes),
 )
 

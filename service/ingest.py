@@ -151,6 +151,8 @@ class SessionWriter:
             for addr, device_id in self.device_ids.items():
                 errors = sum(n for (a, _), n in decoder.errors.items() if a == addr)
                 self.db["devices"].update(
-                    device_id, {"clock_offset_ns": decoder.clock_offset_ns(addr), "decode_errors": errors}
+                    device_id,
+                    {"clock_offset_ns": decoder.clock_offset_ns(addr), "clock_drift_ppm": decoder.clock_drift_ppm(addr),
+                     "decode_errors": errors},
                 )
             self.db["sessions"].update(self.session_id, {"ended_at": _iso(end_ns)})
