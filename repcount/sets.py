@@ -30,6 +30,8 @@ EDGE_MAX_RATIO = 2.5
 EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
 MIN_DUTY = 0.5
+SHORT_RUN = 5
+SHORT_RUN_SPREAD = 2.5
 HARMONIC_MIN_COSINE = 0.9
 HARMONIC_MIN_GAIN = 0.08
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
@@ -163,9 +165,13 @@ def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
     idx = _undo_harmonic(_trim_edges(_split_regular(idx, waves), waves), waves)
     if len(idx) < MIN_REPS:
         return []
-    period = float(np.median(np.diff([waves[i].peak_s for i in idx])))
+    gaps = np.diff([waves[i].peak_s for i in idx])
+    period = float(np.median(gaps))
     if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
         return []
+    peaks = [waves[i].peak_g for i in idx]
+    if len(idx) < SHORT_RUN and (gaps.max() > SHORT_RUN_SPREAD * gaps.min() or max(peaks) > SHORT_RUN_SPREAD * min(peaks)):
+        return []  # a few reps must be convincingly alike: fidgets during rest come in twos and threes
     return idx
 
 
