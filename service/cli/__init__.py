@@ -24,24 +24,40 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+#: Commands whose name differs from their module's.
+MODULE_OF: dict[str, str] = {"import": "importexport", "export": "importexport"}
+
+
 class CliError(Exception):
     """A failure the user can act on; printed as one line, exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or with just the module of command ``only`` (fast start-up:
+    each command imports only what it needs, e.g. ``decode`` never loads SciPy or FastAPI)."""
     parser = argparse.ArgumentParser(
         prog="liftmind",
         description="Local-first strength-session tracker: sensors, reps, HRV and mood.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in (only,) if only is not None else COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
 
 
+def _command_module(argv: Sequence[str]) -> str | None:
+    """The module of the command named in ``argv``, if it names one."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    if first is None:
+        return None
+    module = MODULE_OF.get(first, first)
+    return module if module in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_module(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
