@@ -100,6 +100,8 @@ async def ws_recorder(url: str, session_id: int, address: str, stop_at: float, *
                 in_flight.release()
 
         receiver = asyncio.create_task(receive_acks())
+        if live:  # live recorders start at independent moments, as real ones do
+            await asyncio.sleep(rng.uniform(0.0, 1.0))
         seq = 0
         while time.monotonic() < stop_at:
             await in_flight.acquire()
