@@ -194,7 +194,8 @@ def stress_index(rr_ms: ArrayLike, bin_ms: float = 50.0) -> float:
     Returns
     -------
     float
-        ``sqrt(AMo / (2 Mo MxDMn))``; ``nan`` if all intervals are equal or N < 2.
+        ``sqrt(AMo / (2 Mo MxDMn))``; ``nan`` if all intervals are equal, N < 2, or the modal
+        interval rounds to 0 ms (intervals shorter than half a bin).
 
     References
     ----------
@@ -215,5 +216,7 @@ def stress_index(rr_ms: ArrayLike, bin_ms: float = 50.0) -> float:
     counts = np.bincount(bins - bins.min())
     modal = int(np.argmax(counts))
     mode_s = (modal + bins.min()) * bin_ms / 1000.0
+    if mode_s <= 0:
+        return float("nan")
     amo_pct = 100.0 * counts[modal] / rr.size
     return float(np.sqrt(amo_pct / (2.0 * mode_s * range_s)))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repcount.hrv import hrv_metrics, sample_entropy
+from repcount.hrv import hrv_metrics, sample_entropy, stress_index
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "hrv" / "pyhrv_sample_short.txt"
 
@@ -80,3 +80,8 @@ def test_any_positive_series_gives_metrics_or_reasons(rr: list[float], correct: 
         if value is None:
             assert key in m.reasons
     assert m.n_beats == len(rr)
+
+
+def test_stress_index_of_intervals_shorter_than_half_a_bin_is_nan() -> None:
+    # The modal bin is 0 ms: Baevsky's formula divides by the mode (found by the property test above).
+    assert math.isnan(stress_index([1.0] * 5 + [2.0]))
