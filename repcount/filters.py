@@ -68,7 +68,7 @@ class FilterState:
     gait_env_zi: np.ndarray
     still_zi: np.ndarray
     still_run: int
-    poses: tuple[tuple[float, float, float, float], ...]
+    poses: tuple[tuple[float, ...], ...]
     axis: np.ndarray
     n_seen: int
 
@@ -179,7 +179,8 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
             state = replace(state, bp_zi=start.bp_zi, cov_zi=start.cov_zi, env_zi=start.env_zi)
         state, part = _filter_run(state, acc_g[a:b])
         parts.append(part)
-    fields = ("x_g", "rms_g", "step_g", "stride_g", "bp_g")
     restart = np.zeros(len(acc_g), dtype=bool)
     restart[resets] = True
-    return state, RepSignal(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields), restart)
+    joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("x_g", "rms_g", "step_g", "stride_g")}
+    bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
+    return state, RepSignal(**joined, bp_g=bp, restart=restart)

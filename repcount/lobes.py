@@ -32,7 +32,7 @@ class Lobe:
     step_g: float
     stride_g: float
     clipped: bool = False  # cut by the start or end of the data: its size says nothing
-    direction: tuple[float, float, float] = (0.0, 0.0, 0.0)  # mean 3-axis motion over the lobe (g)
+    direction: tuple[float, ...] = (0.0, 0.0, 0.0)  # mean 3-axis motion over the lobe (g)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class Wave:
     walking: bool
     clipped: bool
     covered_s: float  # time spent inside its lobes
-    motion: tuple[float, float, float]  # summed mean 3-axis motion of its lobes (g)
+    motion: tuple[float, ...]  # summed mean 3-axis motion of its lobes (g)
 
 
 def _walking(lobe: Lobe) -> bool:
@@ -194,7 +194,8 @@ def _rep_confidence(areas: np.ndarray, gaps: np.ndarray) -> np.ndarray:
     med = float(np.median(gaps)) if len(gaps) else 1.0
     rhythm_gap = np.abs(np.log(np.r_[gaps, med] / med)) if len(gaps) else np.zeros(1)
     rhythm = np.clip(1.0 - np.minimum(rhythm_gap, np.r_[rhythm_gap[-1:], rhythm_gap[:-1]]) / np.log(2.5), 0.1, 1.0)
-    return np.round(size * rhythm, 3)
+    out: np.ndarray = np.round(size * rhythm, 3)
+    return out
 
 
 def _build_set(run: list[int], waves: Sequence[Wave]) -> DetectedSet:

@@ -252,7 +252,8 @@ def _rotation(pitch: np.ndarray, roll: np.ndarray) -> np.ndarray:
     one, zero = np.ones_like(pitch), np.zeros_like(pitch)
     ry = np.stack([np.stack([cp, zero, sp], -1), np.stack([zero, one, zero], -1), np.stack([-sp, zero, cp], -1)], -2)
     rx = np.stack([np.stack([one, zero, zero], -1), np.stack([zero, cr, -sr], -1), np.stack([zero, sr, cr], -1)], -2)
-    return ry @ rx
+    out: np.ndarray = ry @ rx
+    return out
 
 
 def _random_mount(rng: np.random.Generator) -> np.ndarray:
