@@ -37,11 +37,11 @@ from service.models import (
     SetOut,
     SetPatch,
 )
-from service.remote_ingest import BatchError, BatchWriter, UnknownSession, decode_batches
+from service.remote_ingest import BatchError, BatchWriter, StorageError, UnknownSession, decode_batches
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Message}, 401: {"model": Message}, 404: {"model": Message}, 413: {"model": Message},
-    422: {"model": Message},
+    422: {"model": Message}, 503: {"model": Message},
 }
 router = APIRouter(prefix="/api", responses=ERRORS)
 #: Batches one WebSocket recorder may have in flight (sent, not yet acknowledged).
@@ -169,6 +169,8 @@ async def ingest_batches(request: Request, writer: Annotated[BatchWriter, Depend
             acks.append(BatchAck(**await writer.submit(batch)))
         except UnknownSession as exc:
             raise HTTPException(404, str(exc)) from None
+        except StorageError as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": "1"}) from None
     return acks
 
 
@@ -221,7 +223,7 @@ async def _ws_ack(writer: BatchWriter, data: bytes | None) -> dict[str, Any]:
         return {"error": "send each batch as a binary message (LMB1 format)"}
     try:
         return await writer.submit(decode_batches(data)[0])
-    except BatchError as exc:
+    except (BatchError, StorageError) as exc:
         return {"error": str(exc)}
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import sqlite3
 import struct
 import threading
 import time
@@ -59,6 +60,10 @@ class BatchError(ValueError):
 
 class UnknownSession(BatchError):
     """The batch names a session that does not exist."""
+
+
+class StorageError(RuntimeError):
+    """The transaction holding the batch failed (disk full, I/O error): nothing was stored, retry later."""
 
 
 @dataclass(frozen=True)
@@ -190,10 +195,10 @@ class BatchWriter:
         try:
             with db.conn:
                 results = [self._store(db, p.batch) for p in group]
-        except Exception as exc:  # noqa: BLE001 - the whole group failed: every waiter hears why
+        except sqlite3.Error as exc:  # the whole group rolled back: every waiter hears it, none is acked
             log.exception("batch group of %d failed", len(group))
             self._devices.clear()
-            results = [exc] * len(group)
+            results = [StorageError(f"the batch was not stored ({exc.__class__.__name__}); retry it")] * len(group)
         self.commits += 1
         for pending, result in zip(group, results, strict=True):
             pending.loop.call_soon_threadsafe(_resolve, pending.future, result)

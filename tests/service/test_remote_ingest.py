@@ -138,3 +138,24 @@ def test_websocket_pipelined_batches_are_acked_in_order(client: TestClient, sett
         acks = [ws.receive_json() for _ in range(10)]
     assert [a["seq"] for a in acks] == list(range(1, 11))
     assert open_db(settings.db_path).execute("select count(*) from acc_chunks").fetchone()[0] == 10
+
+
+def test_a_failed_commit_is_a_503_and_the_retry_stores_it_once(client: TestClient, settings: Settings,
+                                                               session_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from service import remote_ingest
+
+    real = remote_ingest._insert_samples
+
+    def disk_full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    body = encode_batch("acc", session_id, "pi", 1, np.ones((200, 3), dtype=np.int16))
+    monkeypatch.setattr(remote_ingest, "_insert_samples", disk_full)
+    failed = client.post("/api/ingest/batches", content=body)
+    monkeypatch.setattr(remote_ingest, "_insert_samples", real)
+    retried = client.post("/api/ingest/batches", content=body)
+    assert failed.status_code == 503 and "retry" in failed.json()["detail"]
+    assert retried.json()[0]["duplicate"] is False
+    assert open_db(settings.db_path).execute("select count(*) from acc_chunks").fetchone()[0] == 1
