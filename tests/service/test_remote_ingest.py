@@ -140,8 +140,9 @@ def test_websocket_pipelined_batches_are_acked_in_order(client: TestClient, sett
     assert open_db(settings.db_path).execute("select count(*) from acc_chunks").fetchone()[0] == 10
 
 
-def test_a_failed_commit_is_a_503_and_the_retry_stores_it_once(client: TestClient, settings: Settings,
-                                                               session_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_commit_is_a_503_and_the_retry_stores_it_once(
+    client: TestClient, settings: Settings, session_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlite3
 
     from service import remote_ingest
