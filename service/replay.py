@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,11 +11,10 @@ from typing import Any
 import sqlite_utils
 
 from sensors.ble import Backend, StreamSettings, discover, stream_devices
-from sensors.decode import StreamDecoder
 from sensors.replay import ReplayClient, ReplayRadio, ReplayScanner
 from sensors.trace import TraceEvent
-from service.analysis import analyse_stored_session
 from service.ingest import SessionWriter
+from service.pipeline import SessionPipeline, stop_consumer
 
 
 @dataclass
@@ -55,43 +53,28 @@ async def replay_trace(folder: Path, db: sqlite_utils.Database, *, speed: float 
         synthetic=bool(meta.get("synthetic", False)),
     )
     report = ReplayReport(writer.session_id, skipped_lines=radio.stats.skipped)
-    decoder = StreamDecoder()
+    pipeline = SessionPipeline(writer)
     queue: asyncio.Queue[TraceEvent] = asyncio.Queue()
     stop = asyncio.Event()
     readers = asyncio.create_task(
         stream_devices([d for d, _ in found], queue.put_nowait, stop,
                        settings=StreamSettings(), backend=backend, clock=radio.now_ns)
     )
-
-    def drain() -> None:
-        while not queue.empty():
-            event = queue.get_nowait()
-            report.events += 1
-            writer.add(decoder.feed(event))
-
-    async def consume() -> None:
-        while True:
-            event = await queue.get()
-            report.events += 1
-            writer.add(decoder.feed(event))
-
-    consumer = asyncio.create_task(consume())
+    consumer = asyncio.create_task(pipeline.consume(queue))
     try:
         await radio.finished()
         stop.set()
         await readers
     finally:
         stop.set()
-        consumer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer
+        await stop_consumer(consumer)
         readers.cancel()
-        drain()
-        writer.finish(decoder, radio.now_ns())
+        pipeline.drain(queue)
+        report.sets = len(pipeline.close(radio.now_ns(), labels=meta.get("truth", {}).get("sets", [])))
+    decoder = pipeline.decoder
+    report.events = pipeline.events
     report.samples = writer.samples_stored
     report.decode_errors = {f"{a} {c}": n for (a, c), n in decoder.errors.items()}
     report.unknown_characteristics = sum(decoder.unknown_characteristics.values()) + radio.unknown_characteristics
     report.not_replayed = radio.not_replayed
-    labels = meta.get("truth", {}).get("sets", [])
-    report.sets = len(analyse_stored_session(db, writer.session_id, labels=labels))
     return report

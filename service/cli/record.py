@@ -37,6 +37,7 @@ from service.cli import CliError
 from service.cli.scan import add_backend_option
 from service.db import open_db
 from service.ingest import SessionWriter
+from service.pipeline import SessionPipeline, stop_consumer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -137,16 +138,13 @@ class Recording:
 
     def __init__(self, db_path: Path, folder: Path, meta: dict[str, Any]) -> None:
         self.folder, self.meta = folder, meta
-        self.trace = TraceWriter(folder, meta)
-        self.writer = SessionWriter(open_db(db_path), t0_ns=time.time_ns(), title=meta["description"],
-                                    source="record", devices=meta["devices"], trace_path=str(folder))
-        self.decoder, self.tally = StreamDecoder(), Tally()
+        writer = SessionWriter(open_db(db_path), t0_ns=time.time_ns(), title=meta["description"],
+                               source="record", devices=meta["devices"], trace_path=str(folder))
+        self.pipeline = SessionPipeline(writer, trace=TraceWriter(folder, meta))
+        self.tally = Tally()
 
     def handle(self, event: TraceEvent) -> None:
-        self.trace.write(event)
-        records = self.decoder.feed(event)
-        self.tally.add(records)
-        self.writer.add(records)
+        self.tally.add(self.pipeline.handle(event))
 
     def on_connected(self, link: DeviceLink) -> None:
         """A device connected: what it told goes into the trace's meta (GATT table, MTU, feature read)."""
@@ -155,8 +153,8 @@ class Recording:
         write_meta(self.folder, self.meta)
 
     def close(self) -> None:
-        self.writer.finish(self.decoder, time.time_ns())
-        self.trace.close()
+        """Commit what is left, close the trace, and find the session's sets and reps."""
+        self.pipeline.close(time.time_ns())
 
 
 async def record(args: argparse.Namespace, backend: Backend) -> str:
@@ -178,13 +176,11 @@ async def record(args: argparse.Namespace, backend: Backend) -> str:
     try:
         await _stream(devices, queue.put_nowait, recording.on_connected, settings, backend, args.duration)
     finally:
-        consumer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer
+        await stop_consumer(consumer)
         while not queue.empty():
             recording.handle(queue.get_nowait())
         recording.close()
-    return _summary(recording.writer.session_id, len(devices), recording.tally, recording.decoder, folder)
+    return _summary(recording.pipeline.writer.session_id, len(devices), recording.tally, recording.pipeline.decoder, folder)
 
 
 async def _stream(devices: list[Any], on_event: Any, on_connected: Any, settings: StreamSettings,
