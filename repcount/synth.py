@@ -16,6 +16,7 @@ import numpy as np
 
 G_M_S2 = 9.80665
 SIM_FS_HZ = 200.0
+ARM_ONLY_CHEST_SCALE = 0.25
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,15 @@ def _walk(track: _Track, seconds: float, rng: np.random.Generator, placement: st
     track.append(up, fwd, pitch, roll)
 
 
-def _fidget(track: _Track, rng: np.random.Generator, placement: str) -> None:
-    """A short, irregular movement during rest: a sip of water, adjusting a plate, a look around."""
+def _fidget(track: _Track, rng: np.random.Generator, placement: str, *, chest_scale: float = 1.0) -> None:
+    """A short, irregular movement during rest: a sip of water, adjusting a plate, a look around.
+
+    ``chest_scale`` shrinks it on the chest for arm-only moves (handing the bar out of and into the rack
+    while lying on the bench moves the arms, hardly the torso).
+    """
     n = _n(rng.uniform(0.8, 2.0))
     pitch0, roll0 = track.last_pose()
-    scale = 1.0 if placement == "chest" else 3.0
+    scale = chest_scale if placement == "chest" else 3.0
     bump = np.sin(np.pi * np.arange(n) / n)
     track.append(
         0.03 * scale * rng.uniform(-1, 1) * bump,
@@ -233,7 +238,7 @@ def _setup(track: _Track, exercise: str, m: Motion, rng: np.random.Generator, pl
         _walk(track, rng.uniform(1.5, 2.5), rng, placement)
     _move_to(track, m.base_pitch_deg, rng.uniform(1.0, 2.5), rng)
     if exercise in ("bench_press",):
-        _fidget(track, rng, placement)
+        _fidget(track, rng, placement, chest_scale=ARM_ONLY_CHEST_SCALE)  # unrack
     _hold(track, rng.uniform(1.2, 2.5), rng, sway_deg=0.2)  # brace before the first rep
 
 
@@ -242,7 +247,7 @@ def _rerack(track: _Track, exercise: str, rng: np.random.Generator, placement: s
     _hold(track, rng.uniform(0.3, 1.0), rng, sway_deg=0.2)
     if exercise in ("squat", "lunge", "overhead_press"):
         _walk(track, rng.uniform(1.5, 2.5), rng, placement)
-    _fidget(track, rng, placement)
+    _fidget(track, rng, placement, chest_scale=ARM_ONLY_CHEST_SCALE if exercise == "bench_press" else 1.0)
     _move_to(track, 0.0, rng.uniform(1.0, 2.0), rng)
 
 
