@@ -349,7 +349,8 @@ def trends_context(db: sqlite_utils.Database) -> dict[str, Any]:
         })
     return {"nav": "trends", "hrv": daily, "hrv_plot": hrv_plot(daily, _hrv_label(daily)), "rows": rows,
             "n_rated": len(rated), "associations": associations, "day_parts": trends.mood_by_day_part(rows),
-            "min_n": trends.MIN_SESSIONS, "n_tests": len(trends.PREDICTORS)}
+            "min_n": trends.MIN_SESSIONS, "n_tests": len(trends.PREDICTORS),
+            "synthetic": any(s["synthetic"] for s in queries.list_sessions(db))}
 
 
 # --- instruments (anchors as published; see shared research, section 5) ---------------------------------
