@@ -166,7 +166,7 @@ def bench_sessions(quick: bool) -> None:
     from sensors.demo_trace import DEMO_PLAN
 
     seeds = range(2 if quick else 4)
-    print("\n### Synthetic whole sessions at 200 Hz (set detection + counting; seeds 0-3)\n")
+    print(f"\n### Synthetic whole sessions at 200 Hz (set detection + counting; seeds 0-{seeds[-1]})\n")
     print("| plan | placement | exercise | sets | found % | exact % | within 1 % |")
     print("|---|---|---|---|---|---|---|")
     for name, plan, placements in (("demo (lead's DEMO_PLAN)", DEMO_PLAN, ("chest",)),
