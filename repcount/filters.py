@@ -31,6 +31,9 @@ HOP = 10  # grid samples between principal-axis updates
 
 _SOS = signal.butter(2, BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
 _SOS_ZI = signal.sosfilt_zi(_SOS)
+LEVEL_HZ = 1.6
+_SOS_LEVEL = signal.butter(2, LEVEL_HZ, fs=GRID_FS_HZ, output="sos")
+_SOS_LEVEL_ZI = signal.sosfilt_zi(_SOS_LEVEL)
 _SOS_GAIT = np.vstack([
     signal.butter(2, STEP_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos"),
     signal.butter(2, STRIDE_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos"),
@@ -71,6 +74,7 @@ class FilterState:
     poses: tuple[tuple[float, ...], ...]
     axis: np.ndarray
     n_seen: int
+    level_zi: np.ndarray
 
     @classmethod
     def start(cls, first_g: np.ndarray) -> FilterState:
@@ -79,7 +83,7 @@ class FilterState:
         return cls(
             _SOS_ZI[:, :, None] * first_g[None, None, :], np.zeros((1, 6)), np.zeros(1),
             _SOS_GAIT_ZI[:, :, None] * np.array([1.0, 0.0])[None, None, :] * float(np.linalg.norm(first_g)),
-            np.zeros((1, 2)), still_zi, 0, (), np.zeros(3), 0,
+            np.zeros((1, 2)), still_zi, 0, (), np.zeros(3), 0, _SOS_LEVEL_ZI[:, :, None] * first_g[None, None, :],
         )
 
 
@@ -93,11 +97,13 @@ class RepSignal:
     step_g: np.ndarray
     stride_g: np.ndarray
     bp_g: np.ndarray | None = None  # the band-passed 3-axis acceleration (n, 3)
+    level_g: np.ndarray | None = None  # the low-passed 3-axis acceleration, gravity included (n, 3)
     restart: np.ndarray | None = None  # True where a new posture restarted the band-pass
+    still: np.ndarray | None = None  # True where the sensor has just been held still long enough
 
 
-def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int]]:
-    """Indices where a new posture is confirmed; updates the stillness memory."""
+def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int], np.ndarray]:
+    """Indices where a new posture is confirmed, and where any still pose is; updates the stillness memory."""
     moments, still_zi = signal.lfilter(_STILL_B, _STILL_A, np.concatenate((acc_g, acc_g * acc_g), axis=1), axis=0, zi=state.still_zi)
     var = np.sum(moments[:, 3:] - moments[:, :3] ** 2, axis=1)
     still = var < STILL_G**2
@@ -115,7 +121,7 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
         poses = [*poses[-2:], (float(now), *(float(v) for v in pose))]
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
                   poses=tuple(poses))
-    return new, resets
+    return new, resets, np.flatnonzero(run == STILL_N)
 
 
 def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
@@ -148,10 +154,11 @@ def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     x = np.einsum("ij,ij->i", bp, per_sample)
     ms, env_zi = signal.lfilter(_ENV_B, _ENV_A, x * x, zi=state.env_zi)
     gait, gait_ms, gait_zi, gait_env_zi = _gait(state, acc_g)
+    level, level_zi = signal.sosfilt(_SOS_LEVEL, acc_g, axis=0, zi=state.level_zi)
     new_state = replace(state, bp_zi=bp_zi, cov_zi=cov_zi, env_zi=env_zi, gait_zi=gait_zi, gait_env_zi=gait_env_zi,
-                        axis=axis, n_seen=state.n_seen + len(acc_g))
+                        axis=axis, n_seen=state.n_seen + len(acc_g), level_zi=level_zi)
     rms = np.sqrt(np.maximum(np.column_stack((ms, gait_ms)), 0.0))
-    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2], bp)
+    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2], bp, level)
 
 
 def _gait(state: FilterState, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -170,7 +177,7 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     Walking is tracked separately so that its arm swing or torso sway, which can look like fast reps, can be
     told apart from lifting: footsteps make the magnitude bounce at twice the swing rate.
     """
-    state, resets = _pose_resets(state, acc_g)
+    state, resets, confirmed = _pose_resets(state, acc_g)
     parts = []
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -181,6 +188,9 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
         parts.append(part)
     restart = np.zeros(len(acc_g), dtype=bool)
     restart[resets] = True
+    still = np.zeros(len(acc_g), dtype=bool)
+    still[confirmed] = True
     joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("x_g", "rms_g", "step_g", "stride_g")}
     bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
-    return state, RepSignal(**joined, bp_g=bp, restart=restart)
+    level = np.concatenate([p.level_g for p in parts if p.level_g is not None])
+    return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still)

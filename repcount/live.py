@@ -17,7 +17,7 @@ from repcount.filters import FilterState, filter_step
 from repcount.grid import GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step
 from repcount.results import DetectedSet
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, find_sets
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -61,6 +61,7 @@ class RepCounter:
     _lobes: LobeState = field(default_factory=LobeState)
     _bout: list[Lobe] = field(default_factory=list)
     _postures_s: list[float] = field(default_factory=list)
+    _still: list[Pose] = field(default_factory=list)
     _count: int = 0
     _now_s: float = -np.inf
 
@@ -101,6 +102,9 @@ class RepCounter:
             self._filters, sig = filter_step(self._filters, chunk.acc_g[a:b])
             if sig.restart is not None:
                 self._postures_s.extend(chunk.t_s[a:b][sig.restart].tolist())
+            if sig.still is not None and sig.level_g is not None:
+                self._still += [(float(chunk.t_s[a + k]), tuple(sig.level_g[k].tolist()))
+                                for k in np.flatnonzero(sig.still)]
             self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
@@ -130,13 +134,15 @@ class RepCounter:
     def _close_bout(self) -> None:
         if self._bout:
             self.sets.extend(self._find())
-            self._postures_s = [t for t in self._postures_s if t >= self._bout[-1].end_s]
+            end = self._bout[-1].end_s
+            self._postures_s = [t for t in self._postures_s if t >= end]
+            self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
         self._bout = []
         self._update_count(0)
 
     def _find(self) -> list[DetectedSet]:
         first = self._bout[0].start_s - POSTURE_WINDOW_S
-        return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first))
+        return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still))
 
     def _update_count(self, count: int) -> None:
         if count != self._count:

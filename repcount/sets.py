@@ -30,6 +30,10 @@ EDGE_MAX_RATIO = 2.5
 EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
 MIN_DUTY = 0.5
+MIN_EXCURSION_GAP_DEG = 1.0
+START_POSE_MAX_AGE_S = 30.0
+
+Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) where the sensor was held still
 SHORT_RUN = 5
 SHORT_RUN_SPREAD = 2.5
 HARMONIC_MIN_COSINE = 0.9
@@ -54,6 +58,7 @@ class Wave:
     clipped: bool
     covered_s: float  # time spent inside its lobes
     motion: tuple[float, ...]  # summed mean 3-axis motion of its lobes (g)
+    level: tuple[float, ...]  # mean low-passed acceleration over its biggest lobe (g): the pose there
 
 
 def _walking(lobe: Lobe) -> bool:
@@ -72,10 +77,11 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
                 w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
                 tuple(a + b for a, b in zip(w.motion, lobe.direction, strict=True)),
+                lobe.level if big else w.level,
             )
         else:
             waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
-                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.direction))
+                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.direction, lobe.level))
     return waves
 
 
@@ -175,14 +181,44 @@ def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
     return idx
 
 
-def _best_run(waves: Sequence[Wave]) -> list[int]:
-    """Indices (into ``waves``) of the turnaround waves of the best rep run (the longer of the two signs)."""
+def _excursion_deg(run: list[int], waves: Sequence[Wave], pose: np.ndarray) -> float:
+    """Median angle (degrees) between the pose at the run's waves and a reference pose."""
+    cos = [float(np.dot(_unit(np.array(waves[i].level)), pose)) for i in run]
+    return float(np.degrees(np.arccos(np.clip(np.median(cos), -1.0, 1.0))))
+
+
+def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence[Pose]) -> list[int]:
+    """Of the two candidate runs, the one whose waves lie away from the start position, or [] if unclear.
+
+    The start position is the last pose held still before either run begins; reps leave it and come back,
+    so their turnarounds are the waves farthest from it.
+    """
+    first = min(waves[r[0]].peak_s for r in runs)
+    before = [p for t, p in still if first - START_POSE_MAX_AGE_S <= t <= first]
+    if not before:
+        return []
+    pose = _unit(np.array(before[-1]))
+    a, b = (_excursion_deg(r, waves, pose) for r in runs)
+    if abs(a - b) < MIN_EXCURSION_GAP_DEG:
+        return []
+    return runs[0] if a > b else runs[1]
+
+
+def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = ()) -> list[int]:
+    """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
+
+    Both signs usually give a run, the turnarounds and the returns to the start position. The longer run
+    gives the count; when both are as long, the start position held before the set says which one holds
+    the turnarounds (that only moves the rep times, not the count).
+    """
     runs = [r for r in (_candidate(waves, 1), _candidate(waves, -1)) if r]
+    if len(runs) == 2 and len(runs[0]) == len(runs[1]):
+        decided = _by_start_pose(runs, waves, still)
+        if decided:
+            return decided
     best: list[int] = []
     best_key = (0, 0.0)
     for idx in runs:
-        if not idx:
-            continue
         key = (len(idx), float(np.median([waves[i].area_gs for i in idx])))
         if key > best_key:
             best, best_key = idx, key
@@ -227,22 +263,23 @@ def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
     return margin
 
 
-def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = ()) -> list[DetectedSet]:
+def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = ()) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
 
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
-    of the move into it (lying down, bending to the bar) is not part of any rep.
+    of the move into it (lying down, bending to the bar) is not part of any rep. ``still`` are the poses
+    where the sensor was held still: the last one before a set is its start position.
     """
     if postures_s:
         p = np.asarray(postures_s)
         lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
     waves = merge_lobes(lobes)
-    run = _best_run(waves)
+    run = _best_run(waves, still)
     if not run:
         return []
     before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
     after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
-    return [s for s in find_sets(before, postures_s) if s.end_s <= found.start_s] + [found] + [
-        s for s in find_sets(after, postures_s) if s.start_s >= found.end_s
+    return [s for s in find_sets(before, postures_s, still) if s.end_s <= found.start_s] + [found] + [
+        s for s in find_sets(after, postures_s, still) if s.start_s >= found.end_s
     ]
