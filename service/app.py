@@ -97,8 +97,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         messages = {404: f"no page at {request.url.path}", 405: f"{request.method} is not allowed here"}
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
-            else messages.get(exc.status_code, str(exc.detail))
+        generic = exc.detail in ("Not Found", "Method Not Allowed")
+        detail = messages.get(exc.status_code, exc.detail) if generic else exc.detail
         response = _error(request, exc.status_code, detail)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value

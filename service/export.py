@@ -22,7 +22,7 @@ def _plain(value: Any) -> Any:
 
 def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict[str, Any]]:
     """Every row of ``table`` in primary-key order, blobs base64-encoded."""
-    order = ", ".join(f"[{pk}]" for pk in db[table].pks)
+    order = ", ".join(f"[{pk}]" for pk in db.table(table).pks)
     cursor = db.execute(f"select * from [{table}] order by {order}")
     columns = [d[0] for d in cursor.description]
     for row in cursor:
@@ -31,11 +31,11 @@ def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict[str, Any
 
 def import_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> int:
     """Insert exported rows into ``table`` (existing primary keys are kept, not replaced); returns rows added."""
-    types = db[table].columns_dict
-    blobs = [name for name, kind in types.items() if kind is bytes]
-    before = db[table].count
+    target = db.table(table)
+    blobs = [name for name, kind in target.columns_dict.items() if kind is bytes]
+    before = target.count
     prepared = ({k: (base64.b64decode(v) if k in blobs and isinstance(v, str) else v) for k, v in row.items()}
                 for row in rows)
     with db.conn:
-        db[table].insert_all(prepared, ignore=True, batch_size=500)
-    return db[table].count - before
+        target.insert_all(prepared, ignore=True, batch_size=500)
+    return target.count - before

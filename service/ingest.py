@@ -20,6 +20,13 @@ from sensors.polar_pmd import Measurement
 from service.live import LiveEmitter, insert_events
 
 
+def _pk(value: object) -> int:
+    """The integer primary key sqlite-utils reports after an insert."""
+    if not isinstance(value, int):
+        raise TypeError(f"expected an integer primary key, got {value!r}")
+    return value
+
+
 def _iso(t_ns: int) -> str:
     return dt.datetime.fromtimestamp(t_ns / 1e9, tz=dt.UTC).isoformat(timespec="seconds")
 
@@ -46,15 +53,15 @@ class SessionWriter:
         self.flush_interval_s = flush_interval_s
         self._last_flush = time.monotonic()
         with db.conn:
-            self.session_id = int(
-                db["sessions"].insert(
+            self.session_id = _pk(
+                db.table("sessions").insert(
                     {"title": title, "started_at": _iso(t0_ns), "t0_ns": t0_ns, "source": source,
                      "trace_path": trace_path, "synthetic": int(synthetic)}
                 ).last_pk
             )
             self.device_ids = {
-                str(d["address"]): int(
-                    db["devices"].insert(
+                str(d["address"]): _pk(
+                    db.table("devices").insert(
                         {"session_id": self.session_id, "address": d["address"], "name": d.get("name"),
                          "kind": d.get("kind"), "placement": d.get("placement")}
                     ).last_pk
@@ -72,8 +79,8 @@ class SessionWriter:
 
     def _device_id(self, addr: str) -> int:
         if addr not in self.device_ids:
-            self.device_ids[addr] = int(
-                self.db["devices"].insert({"session_id": self.session_id, "address": addr}).last_pk
+            self.device_ids[addr] = _pk(
+                self.db.table("devices").insert({"session_id": self.session_id, "address": addr}).last_pk
             )
         return self.device_ids[addr]
 
@@ -132,14 +139,14 @@ class SessionWriter:
         """Commit what is buffered: after this returns, it is on disk."""
         with self.db.conn:
             if self._acc:
-                self.db["acc_chunks"].insert_all(self._acc)
+                self.db.table("acc_chunks").insert_all(self._acc)
                 self.samples_stored += sum(r["n"] for r in self._acc)
             if self._hr:
-                self.db["hr_samples"].insert_all(self._hr)
+                self.db.table("hr_samples").insert_all(self._hr)
             if self._ecg:
-                self.db["ecg_chunks"].insert_all(self._ecg)
+                self.db.table("ecg_chunks").insert_all(self._ecg)
             if self._rr:
-                self.db["rr_intervals"].insert_all(self._rr)
+                self.db.table("rr_intervals").insert_all(self._rr)
             insert_events(self.db, self._events)
         self._acc, self._ecg, self._hr, self._rr, self._events = [], [], [], [], []
         self._last_flush = time.monotonic()
@@ -150,9 +157,9 @@ class SessionWriter:
         with self.db.conn:
             for addr, device_id in self.device_ids.items():
                 errors = sum(n for (a, _), n in decoder.errors.items() if a == addr)
-                self.db["devices"].update(
+                self.db.table("devices").update(
                     device_id,
                     {"clock_offset_ns": decoder.clock_offset_ns(addr), "clock_drift_ppm": decoder.clock_drift_ppm(addr),
                      "decode_errors": errors},
                 )
-            self.db["sessions"].update(self.session_id, {"ended_at": _iso(end_ns)})
+            self.db.table("sessions").update(self.session_id, {"ended_at": _iso(end_ns)})

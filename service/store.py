@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
+from repcount.hrv import hrv_metrics, rmssd_ms
 from service.models import CheckinIn, HrvReadingIn, SessionIn, SetPatch
 from service.queries import NotFound
+
+log = logging.getLogger(__name__)
 
 #: Version tag stored with every HRV reading computed here.
 HRV_ALGORITHM = "repcount.hrv/0.2"
@@ -97,20 +101,19 @@ def kg_to_lb(load_kg: float | None) -> float | None:
 
 
 def _metrics(rr_ms: np.ndarray) -> dict[str, Any]:
+    """All of `repcount.hrv.hrv_metrics`; should it fail on odd data, the time-domain metrics and the reason."""
     try:
-        from repcount.hrv import hrv_metrics  # type: ignore[attr-defined]
-    except ImportError:
-        return _time_domain(rr_ms)
-    return dict(hrv_metrics(rr_ms, correct=True).to_dict())
+        return dict(hrv_metrics(rr_ms, correct=True).to_dict())
+    except ValueError as exc:
+        log.warning("hrv_metrics failed on %d intervals: %s", len(rr_ms), exc)
+        return {**_time_domain(rr_ms), "reasons": {"hrv_metrics": f"failed ({exc}); time domain only, uncorrected"}}
 
 
 def _time_domain(rr_ms: np.ndarray) -> dict[str, Any]:
-    """Uncorrected time-domain metrics, used only while `repcount.hrv.hrv_metrics` is not available."""
-    from repcount.hrv import rmssd_ms
-
+    """Uncorrected time-domain metrics."""
     rmssd = float(rmssd_ms(rr_ms))
     return {
-        "n_beats": len(rr_ms), "corrected_pct": 0.0, "duration_s": float(rr_ms.sum() / 1000),
+        "n_beats": len(rr_ms), "corrected_pct": None, "duration_s": float(rr_ms.sum() / 1000),
         "mean_nn_ms": float(rr_ms.mean()), "sdnn_ms": float(rr_ms.std(ddof=1)), "rmssd_ms": rmssd,
         "ln_rmssd": math.log(rmssd) if rmssd > 0 else None,
         "pnn50_pct": float(100 * np.mean(np.abs(np.diff(rr_ms)) > 50)),

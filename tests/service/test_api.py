@@ -153,3 +153,17 @@ def test_html_error_page_escapes_user_text(client: TestClient) -> None:
     assert response.status_code == 404
     assert "<script>alert" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+def test_hrv_reading_survives_a_failing_analysis(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import store
+
+    def broken(rr_ms: object, *, correct: bool) -> None:
+        raise ValueError("`x` must be strictly increasing sequence.")
+
+    monkeypatch.setattr(store, "hrv_metrics", broken)
+    rr = (900 + 40 * np.sin(np.arange(60) * 0.9)).tolist()
+    response = client.post("/api/hrv-readings", json={"kind": "pre", "rr_ms": rr})
+    assert response.status_code == 201
+    assert response.json()["rmssd_ms"] > 0
+    assert "time domain only" in response.json()["metrics"]["reasons"]["hrv_metrics"]
