@@ -83,6 +83,12 @@ def _profile(db: sqlite_utils.Database) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
+def _max_hr_source(db: sqlite_utils.Database) -> str:
+    """Where the zones' max HR came from: the user's own max HR, their age, or a default."""
+    profile = _profile(db)
+    return "measured" if profile.get("max_hr_bpm") else "age" if profile.get("age_years") else "default"
+
+
 def heart_rate_summary(
     db: sqlite_utils.Database, session_id: int, sets: list[tuple[float, float]]
 ) -> SessionHeartRate | None:
@@ -135,7 +141,9 @@ def analyse_stored_session(
         value = rmssd_ms(rr) if len(rr) >= 2 else None
         db.table("sessions").update(session_id, {
             "rmssd_ms": None if value is None or np.isnan(value) else float(value),
-            "hr_summary": None if hr is None else json.dumps(hr.to_dict(), allow_nan=False, default=_json_float),
+            "hr_summary": None if hr is None else json.dumps(
+                {**hr.to_dict(), "max_hr_source": _max_hr_source(db)}, allow_nan=False, default=_json_float
+            ),
             "analysis_algorithm": f"{ALGORITHM}; {HR_ALGORITHM}",
         })
     return set_ids

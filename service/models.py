@@ -123,6 +123,9 @@ class SetOut(BaseModel):
     rir: float | None
     rest_before_s: float | None
     algorithm: str | None
+    peak_hr_bpm: float | None = None
+    hrr60_bpm: float | None = None
+    rest_rmssd_ms: float | None = None
 
 
 class Exercise(BaseModel):

@@ -4,6 +4,7 @@ here (they work without JavaScript) and write through `service.store`, like the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,15 +19,12 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from repcount.hrv import correct_artifacts, rmssd_ms
-from repcount.hrv.session import PEAK_LAG_S, RECOVERY_S, ZONE_EDGES_PCT
 from service import charts, queries, store, trends
-from service.analysis import load_acc
+from service.analysis import DEFAULT_MAX_HR_BPM, load_acc
 from service.models import CHECKIN_FIELDS, CheckinIn, HrvReadingIn, SetPatch
 from service.rr_files import RrFileError, parse_rr_text
 
 TEMPLATES = Path(__file__).parent / "templates"
-#: Maximum heart rate used for the zones until the user sets theirs (no profile yet).
-DEFAULT_MAX_HR_BPM = 190.0
 #: Quiet rest needed at the session's start or end to report RMSSD "before" or "after" from its own beats.
 MIN_HRV_WINDOW_S = 60.0
 RECENT_SESSIONS = 10
@@ -209,49 +207,26 @@ def _hrv_label(daily: trends.DailyHrv) -> str:
 # --- session --------------------------------------------------------------------------------------------
 
 
-def set_heart_rate(sets: list[dict[str, Any]], hr: Sequence[tuple[float, float]]) -> list[dict[str, Any]]:
-    """Each set with its peak heart rate and 60-s recovery, by `repcount.hrv.session`'s definitions (peak within
-    ``PEAK_LAG_S`` after the set; HRR60 = peak - median HR 55-65 s after it) over the strap's 1-Hz heart rate.
-
-    `repcount.hrv.session_hr_summary` works from every beat and adds DFA alpha1 windows: about a second for a
-    15-minute session, too slow to run on each page view.
-    """
-    t = np.array([a for a, _ in hr])
-    bpm = np.array([b for _, b in hr])
-    out = []
-    for i, s in enumerate(sets):
-        next_start = sets[i + 1]["start_s"] if i + 1 < len(sets) else math.inf
-        inside = bpm[(t >= s["start_s"]) & (t <= min(s["end_s"] + PEAK_LAG_S, next_start))]
-        peak = float(inside.max()) if inside.size else None
-        late = bpm[(t >= s["end_s"] + RECOVERY_S - 5) & (t <= s["end_s"] + RECOVERY_S + 5)]
-        reasons = {}
-        if next_start < s["end_s"] + RECOVERY_S + 5:
-            reasons["hrr60_bpm"] = f"the next set starts {next_start - s['end_s']:.0f} s after this one ends"
-        elif not late.size:
-            reasons["hrr60_bpm"] = "the recording ends before 60 s of recovery"
-        hrr = peak - float(np.median(late)) if peak is not None and late.size and not reasons else None
-        out.append({**s, "peak_hr": peak, "hr_recovery": hrr, "hr_reasons": reasons})
-    return out
+def heart_rate_summary(session: dict[str, Any]) -> dict[str, Any] | None:
+    """The in-session heart-rate summary the analysis stored (`repcount.hrv.session_hr_summary`), if any."""
+    text = session.get("hr_summary")
+    return json.loads(text) if text else None
 
 
-def hr_stats(hr: Sequence[tuple[float, float]], sets: list[dict[str, Any]]) -> dict[str, float | None] | None:
+def set_heart_rate(sets: list[dict[str, Any]], summary: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each set with its peak heart rate and 60-s recovery as the analysis stored them, and why one is missing."""
+    per_set = summary["sets"] if summary and len(summary["sets"]) == len(sets) else [{} for _ in sets]
+    return [{**s, "peak_hr": s.get("peak_hr_bpm"), "hr_recovery": s.get("hrr60_bpm"), "hr_reasons": h.get("reasons", {})}
+            for s, h in zip(sets, per_set, strict=True)]
+
+
+def hr_stats(summary: dict[str, Any] | None, sets: list[dict[str, Any]]) -> dict[str, float | None] | None:
     """Mean and peak heart rate of the session, and the mean 60-s recovery over the sets that have one."""
-    if not hr:
+    if summary is None:
         return None
-    bpm = [b for _, b in hr]
     recoveries = [s["hr_recovery"] for s in sets if s["hr_recovery"] is not None]
-    return {"mean": float(np.mean(bpm)), "peak": float(max(bpm)),
+    return {"mean": summary["mean_hr_bpm"], "peak": summary["peak_hr_bpm"],
             "recovery": float(np.mean(recoveries)) if recoveries else None}
-
-
-def zone_minutes(hr: Sequence[tuple[float, float]], max_hr_bpm: float) -> list[float]:
-    """Minutes spent in each of the five zones (`repcount.hrv.session.ZONE_EDGES_PCT` of max HR)."""
-    if len(hr) < 2:
-        return []
-    t = np.array([a for a, _ in hr])
-    zone = np.searchsorted(np.asarray(ZONE_EDGES_PCT), 100 * np.array([b for _, b in hr]) / max_hr_bpm, side="right")
-    dt_s = np.diff(t, append=t[-1])
-    return [float(dt_s[zone == z].sum() / 60) for z in range(1, 6)]
 
 
 def rest_rmssd(rr: list[tuple[float, float]], t0_s: float, t1_s: float) -> dict[str, float] | None:
@@ -288,7 +263,9 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
     acc = load_acc(db, session_id)
     reps = queries.session_reps(db, session_id)
     rr = queries.rr_series(db, session_id)
-    sets = set_heart_rate(queries.session_sets(db, session_id), hr)
+    summary = heart_rate_summary(session)
+    max_hr = summary["max_hr_bpm"] if summary else DEFAULT_MAX_HR_BPM
+    sets = set_heart_rate(queries.session_sets(db, session_id), summary)
     x_max = max([hr[-1][0] if hr else 0.0, float(acc.t_s[-1]) if acc is not None else 0.0,
                  *[s["end_s"] for s in sets]] or [1.0])
     spans = [(s["start_s"], s["end_s"], f"Set {s['idx']}: {(s['exercise'] or 'unlabelled').replace('_', ' ')}")
@@ -300,13 +277,15 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
     readings = queries.hrv_readings(db, session_id=session_id)
     return {
         "nav": "sessions", "session": session, "sets": sets, "n_reps": len(reps),
-        "hr_plot": charts.heart_rate_plot(hr, spans, max_hr_bpm=DEFAULT_MAX_HR_BPM, x_max_s=x_max),
+        "hr_plot": charts.heart_rate_plot(hr, spans, max_hr_bpm=max_hr, x_max_s=x_max),
         "acc_plot": None if acc is None else charts.motion_plot(acc.t_s, acc.acc_g, spans, rep_marks, x_max_s=x_max),
-        "max_hr": DEFAULT_MAX_HR_BPM, "mood": mood,
+        "max_hr": max_hr, "mood": mood,
+        "max_hr_note": {"measured": "your own", "age": "208 - 0.7 x age"}.get(
+            summary.get("max_hr_source", "") if summary else "", "assumed: no age or max HR set"),
         "mood_change": {k: mood["post"][k] - mood["pre"][k] for k in ("feeling", "arousal")
                         if mood["pre"] and mood["post"] and mood["pre"][k] is not None and mood["post"][k] is not None},
-        "hrv": hrv_before_after(readings, rr, sets, x_max), "zone_minutes": zone_minutes(hr, DEFAULT_MAX_HR_BPM),
-        "hr_stats": hr_stats(hr, sets),
+        "hrv": hrv_before_after(readings, rr, sets, x_max), "zone_minutes": [t / 60 for t in summary["zone_time_s"]] if summary else [],
+        "hr_stats": hr_stats(summary, sets),
         "duration_min": x_max / 60, "export_links": export_links(session_id),
         "exercise_names": [e["name"].replace("_", " ") for e in queries.exercises(db)],
     }

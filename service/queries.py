@@ -35,7 +35,7 @@ def get_session(db: sqlite_utils.Database, session_id: int) -> dict[str, Any]:
         db.query(
             """
             select id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, confidence, load_kg,
-                   load_display_unit, rpe, rir, rest_before_s, algorithm
+                   load_display_unit, rpe, rir, rest_before_s, algorithm, peak_hr_bpm, hrr60_bpm, rest_rmssd_ms
             from sets where session_id = ? order by idx
             """,
             [session_id],
@@ -147,7 +147,7 @@ def get_set(db: sqlite_utils.Database, set_id: int) -> dict[str, Any]:
         db,
         """
         select id, session_id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, confidence, load_kg,
-               load_display_unit, rpe, rir, rest_before_s, algorithm
+               load_display_unit, rpe, rir, rest_before_s, algorithm, peak_hr_bpm, hrr60_bpm, rest_rmssd_ms
         from sets where id = ?
         """,
         [set_id],

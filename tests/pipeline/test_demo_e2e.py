@@ -78,3 +78,11 @@ def test_unknown_session_is_a_404_with_a_message(server: str) -> None:
     response = httpx.get(server + "/api/sessions/999")
     assert response.status_code == 404
     assert "999" in response.json()["detail"]
+
+
+def test_every_set_has_its_heart_rate_from_the_analysis(server: str) -> None:
+    data = httpx.get(server + "/api/sessions/1").json()
+    assert all(100 < s["peak_hr_bpm"] < 160 for s in data["sets"])  # the simulated heart peaks near 120-130
+    assert any(s["hrr60_bpm"] is not None and 10 < s["hrr60_bpm"] < 60 for s in data["sets"])
+    page = httpx.get(server + "/sessions/1").text
+    assert "Time in zones" in page and "assumed: no age or max HR set" in page

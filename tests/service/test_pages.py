@@ -163,13 +163,14 @@ def test_weekly_counts_bin_sessions_by_monday_weeks() -> None:
     assert weeks[-1][0] == "16 Nov"
 
 
-def test_set_heart_rate_takes_the_peak_and_the_drop_60_s_later() -> None:
-    hr = [(float(t), 100.0 + (40.0 if 30 <= t <= 45 else 0.0) - (0.0 if t < 90 else 20.0)) for t in range(200)]
-    sets = [{"start_s": 10.0, "end_s": 40.0}, {"start_s": 60.0, "end_s": 80.0}, {"start_s": 170.0, "end_s": 190.0}]
-    first, second, third = pages.set_heart_rate(sets, hr)
-    assert first["peak_hr"] == 140.0 and first["hr_recovery"] is None  # the next set starts 20 s later
-    assert second["peak_hr"] == 100.0 and second["hr_recovery"] == 20.0
-    assert third["hr_recovery"] is None and "ends before" in third["hr_reasons"]["hrr60_bpm"]
+def test_set_heart_rate_shows_what_the_analysis_stored_and_why_a_value_is_missing() -> None:
+    sets = [{"idx": 1, "peak_hr_bpm": 140.0, "hrr60_bpm": None}, {"idx": 2, "peak_hr_bpm": 120.0, "hrr60_bpm": 31.0}]
+    summary = {"sets": [{"reasons": {"hrr60_bpm": "the next set starts 20 s after this one ends"}}, {"reasons": {}}]}
+    first, second = pages.set_heart_rate(sets, summary)
+    assert (first["peak_hr"], first["hr_recovery"]) == (140.0, None)
+    assert "next set starts" in first["hr_reasons"]["hrr60_bpm"]
+    assert (second["peak_hr"], second["hr_recovery"], second["hr_reasons"]) == (120.0, 31.0, {})
+    assert pages.set_heart_rate(sets, None)[1]["hr_reasons"] == {}
 
 
 def test_live_page_resumes_the_latest_session_from_its_first_event(settings: Settings, client: TestClient,
