@@ -165,7 +165,7 @@ def _session_rows(plan, placement: str, seeds: range) -> dict[str, list[int | No
 def bench_sessions(quick: bool) -> None:
     from sensors.demo_trace import DEMO_PLAN
 
-    seeds = range(2 if quick else 4)
+    seeds = range(1 if quick else 4)
     print(f"\n### Synthetic whole sessions at 200 Hz (set detection + counting; seeds 0-{seeds[-1]})\n")
     print("| plan | placement | exercise | sets | found % | exact % | within 1 % |")
     print("|---|---|---|---|---|---|---|")
