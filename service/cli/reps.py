@@ -127,14 +127,19 @@ def _record(name: str, stream: CleanStream, live: bool) -> dict[str, Any]:
         notes.append(f"only {len(stream.t_s)} usable sample(s): nothing to count")
     elif not sets:
         notes.append("no set found (no regular, rep-like motion)")
+    lo, hi = (float(stream.t_s[0]), float(stream.t_s[-1])) if len(stream.t_s) else (0.0, 0.0)
+
+    def clip(t: float) -> float:  # an edge rep's start or end estimated from its period can fall outside the data
+        return round(min(max(t, lo), hi), 3)
+
     rec: dict[str, Any] = {
         "file": name,
         "reps": sum(s.n_reps for s in sets),
-        "rep_times_s": [[round(r.start_s, 3), round(r.turn_s, 3), round(r.end_s, 3)] for s in sets for r in s.reps],
-        "set_start_s": round(sets[0].start_s, 3) if sets else None,
-        "set_end_s": round(sets[-1].end_s, 3) if sets else None,
+        "rep_times_s": [[clip(r.start_s), clip(r.turn_s), clip(r.end_s)] for s in sets for r in s.reps],
+        "set_start_s": clip(sets[0].start_s) if sets else None,
+        "set_end_s": clip(sets[-1].end_s) if sets else None,
         "confidence": round(min(s.confidence for s in sets), 3) if sets else 0.0,
-        "sets": [{"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "reps": s.n_reps,
+        "sets": [{"start_s": clip(s.start_s), "end_s": clip(s.end_s), "reps": s.n_reps,
                   "confidence": s.confidence, "rep_confidence": [r.confidence for r in s.reps]} for s in sets],
         "notes": notes,
     }
