@@ -104,31 +104,64 @@ def heart_rate_summary(
     )
 
 
+#: What a person entered about a set; re-analysis carries it over to the set that replaces it.
+USER_FIELDS = ("exercise", "reps_confirmed", "load_kg", "load_display_unit", "rpe", "rir", "set_type")
+
+
+def _match(found: DetectedSet, old: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The earlier set covering most of ``found`` (over half of the shorter of the two), if any."""
+    best, best_overlap = None, 0.0
+    for row in old:
+        overlap = min(found.end_s, row["end_s"]) - max(found.start_s, row["start_s"])
+        shorter = min(found.end_s - found.start_s, row["end_s"] - row["start_s"])
+        if overlap > best_overlap and overlap > 0.5 * shorter:
+            best, best_overlap = row, overlap
+    return best
+
+
+def _edited(row: dict[str, Any]) -> bool:
+    return any(row.get(k) is not None for k in USER_FIELDS if k != "exercise")
+
+
 def analyse_stored_session(
     db: sqlite_utils.Database, session_id: int, *, labels: list[dict[str, Any]] | None = None
 ) -> list[int]:
-    """(Re)compute sets, reps and session RMSSD; returns the new set ids. Replaces earlier results."""
+    """(Re)compute sets, reps and session HR/HRV; returns the new set ids.
+
+    Earlier results are replaced, but not what the person entered: a new set takes over the user fields
+    (``USER_FIELDS``) of the earlier set it overlaps, and an edited set the new analysis no longer finds
+    is kept as it was.
+    """
     stream = load_acc(db, session_id)
     detected = analyse_session(stream.t_s, stream.acc_g) if stream is not None else []
     hr = heart_rate_summary(db, session_id, [(d.start_s, d.end_s) for d in detected])
     _, rr = load_beats(db, session_id)
+    old = [r for r in db.query("select * from sets where session_id = ?", [session_id]) if r["start_s"] is not None]
+    matches = []
+    for found in detected:
+        row = _match(found, [o for o in old if o not in matches])
+        matches.append(row)
+    kept = [o for o in old if o not in matches and _edited(o)]
     set_ids = []
     with db.conn:
-        old = [r[0] for r in db.execute("select id from sets where session_id = ?", [session_id]).fetchall()]
-        for set_id in old:
-            db.execute("delete from reps where set_id = ?", [set_id])
-        db.execute("delete from sets where session_id = ?", [session_id])
+        for row in old:
+            if row not in kept:
+                db.execute("delete from reps where set_id = ?", [row["id"]])
+                db.execute("delete from sets where id = ?", [row["id"]])
         previous_end: float | None = None
-        for idx, found in enumerate(detected, start=1):
+        for idx, (found, earlier) in enumerate(zip(detected, matches, strict=True), start=1):
             heart = hr.sets[idx - 1] if hr is not None else None
-            inserted = db.table("sets").insert(
-                {"session_id": session_id, "idx": idx, "exercise": _label(found, labels or []),
-                 "start_s": found.start_s, "end_s": found.end_s, "reps_detected": len(found.reps),
-                 "confidence": found.confidence, "algorithm": ALGORITHM,
-                 "rest_before_s": None if previous_end is None else found.start_s - previous_end,
-                 "peak_hr_bpm": heart and heart.peak_hr_bpm, "hrr60_bpm": heart and heart.hrr60_bpm,
-                 "rest_rmssd_ms": heart and heart.rest_rmssd_ms}
-            )
+            values = {
+                "session_id": session_id, "idx": idx, "exercise": _label(found, labels or []),
+                "start_s": found.start_s, "end_s": found.end_s, "reps_detected": len(found.reps),
+                "confidence": found.confidence, "algorithm": ALGORITHM,
+                "rest_before_s": None if previous_end is None else found.start_s - previous_end,
+                "peak_hr_bpm": heart and heart.peak_hr_bpm, "hrr60_bpm": heart and heart.hrr60_bpm,
+                "rest_rmssd_ms": heart and heart.rest_rmssd_ms,
+            }
+            if earlier is not None:
+                values.update({k: earlier[k] for k in USER_FIELDS if earlier.get(k) is not None})
+            inserted = db.table("sets").insert(values)
             assert inserted.last_pk is not None  # sqlite-utils sets it on every insert
             set_id = int(inserted.last_pk)
             db.table("reps").insert_all(
@@ -138,6 +171,9 @@ def analyse_stored_session(
             )
             previous_end = found.end_s
             set_ids.append(set_id)
+        ordered = db.execute("select id from sets where session_id = ? order by start_s, id", [session_id]).fetchall()
+        for idx, (set_id,) in enumerate(ordered, start=1):
+            db.execute("update sets set idx = ? where id = ?", [idx, set_id])
         value = rmssd_ms(rr) if len(rr) >= 2 else None
         db.table("sessions").update(session_id, {
             "rmssd_ms": None if value is None or np.isnan(value) else float(value),
