@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -194,5 +195,9 @@ def run(args: argparse.Namespace) -> int:
             status = 2
             continue
         rec = _record(name, stream, args.live)
-        print(json.dumps(rec) if args.json else _text(rec))
+        try:
+            print(json.dumps(rec) if args.json else _text(rec), flush=True)
+        except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+            return status
     return status
