@@ -263,7 +263,11 @@ def _interpolate_bad(rr: NDArray[np.float64], sub: _Subspaces) -> NDArray[np.flo
     if not np.any(bad) or good.size < 2:
         return out
     idx = np.flatnonzero(bad)
-    pred = CubicSpline(good, rr[good])(np.clip(idx, good[0], good[-1]))
+    at = np.clip(idx, good[0], good[-1])
+    pred = CubicSpline(good, rr[good])(at)
+    # Sparse good beats can make the spline overshoot (even below zero): there, interpolate linearly.
+    wild = (pred < rr[good].min()) | (pred > rr[good].max())
+    pred[wild] = np.interp(at[wild], good, rr[good])
     out[idx] = pred
     runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
     for run in runs:

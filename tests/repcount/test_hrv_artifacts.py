@@ -3,7 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from repcount.hrv import correct_artifacts, rmssd_ms
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repcount.hrv import correct_artifacts, hrv_metrics, rmssd_ms
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "hrv" / "pyhrv_sample_short.txt"
 
@@ -82,3 +85,12 @@ def test_gap_at_the_end_does_not_hide_a_missed_beat_before_it() -> None:
     res = correct_artifacts(bad)
     assert res.n_missed == 1 and res.n_gaps == 1
     assert rmssd_ms(res.rr_ms, res.valid_diff) == pytest.approx(rmssd_ms(rr), rel=0.05)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([200.5, 800.0, 2999.5]), min_size=30, max_size=400))
+def test_correction_never_makes_an_interval_non_positive(rr: list[float]) -> None:
+    """Sparse good beats once made the spline overshoot below zero (found by schemathesis via the API)."""
+    result = correct_artifacts(np.array(rr))
+    assert np.all(result.rr_ms > 0)
+    hrv_metrics(np.array(rr))  # and the spectrum after it does not raise
