@@ -63,7 +63,8 @@ def _meta(session: SynthSession, seed: int, started: dt.datetime) -> dict[str, A
         "description": "Demo workout: squat, bench press and barbell row, three sets each, Polar H10 on the chest.",
         "synthetic": True,
         "provenance": f"SYNTHETIC: written by sensors.demo_trace (liftmind simulate --seed {seed}); "
-        "motion from repcount.synth, heart from sensors.simulate. Not a recording of a person.",
+        "motion from repcount.synth, heart from sensors.simulate. Not a recording of a person. The seed was "
+        "chosen as one the rep counter gets exactly right (see DEMO_SEED); make bench reports its accuracy.",
         "started_at": started.isoformat(),
         "devices": [
             {
@@ -93,7 +94,13 @@ def _meta(session: SynthSession, seed: int, started: dt.datetime) -> dict[str, A
     }
 
 
-def write_demo_trace(folder: Path, *, seed: int = 7) -> dict[str, Any]:
+#: The bundled demo's seed. Chosen, not drawn: one of the seeds (6, 15, 19 of 0-24) whose whole session the
+#: rep counter gets exactly right, so the demo shows the product working; the honest accuracy of the
+#: counter on whole synthetic sessions and real sets is what ``make bench`` prints.
+DEMO_SEED = 6
+
+
+def write_demo_trace(folder: Path, *, seed: int = DEMO_SEED) -> dict[str, Any]:
     """Write the demo session trace into ``folder`` (replacing any trace there); returns its meta."""
     rng = np.random.default_rng(seed)
     session = synth_session(DEMO_PLAN, placement="chest", fs_hz=FS_HZ, rng=rng)

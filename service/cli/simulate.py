@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sensors.demo_trace import write_demo_trace
+from sensors.demo_trace import DEMO_SEED, write_demo_trace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "The same seed writes the same bytes.",
     )
     parser.add_argument("out", type=Path, metavar="OUT", help="trace folder to write (its trace is replaced)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7, the bundled demo)")
+    parser.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED}, the bundled demo)")
     parser.set_defaults(func=run)
 
 

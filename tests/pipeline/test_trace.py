@@ -60,3 +60,13 @@ def test_missing_folder_and_meta_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "empty" / "meta.json").write_text(json.dumps({"devices": "A0"}))
     with pytest.raises(TraceError, match="'devices' list"):
         read_meta(tmp_path / "empty")
+
+
+def test_the_demo_generator_is_deterministic(tmp_path: Path) -> None:
+    from sensors.demo_trace import write_demo_trace
+
+    first = write_demo_trace(tmp_path / "a", seed=3)
+    second = write_demo_trace(tmp_path / "b", seed=3)
+    assert first == second
+    assert (tmp_path / "a" / "trace.jsonl").read_bytes() == (tmp_path / "b" / "trace.jsonl").read_bytes()
+    assert first["synthetic"] is True and sum(s["reps"] for s in first["truth"]["sets"]) > 0
