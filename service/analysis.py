@@ -7,7 +7,6 @@ a newer one from the raw streams it keeps.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 

@@ -273,8 +273,3 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             )
         applied.append(name)
     return applied
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Kept for callers of the skeleton: same as `migrate`."""
-    migrate(db)
