@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "hrv",
     "importexport",
+    "profile",
     "record",
     "replay",
     "reps",
