@@ -17,10 +17,11 @@ from repcount.filters import FilterState, filter_step
 from repcount.grid import GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step
 from repcount.results import DetectedSet
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, find_sets
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
+IDLE_TRACE_S = 20.0  # band-passed signal kept while no bout is open (a lobe being formed is shorter)
 
 
 def _join(a: GridChunk, b: GridChunk) -> GridChunk:
@@ -62,6 +63,8 @@ class RepCounter:
     _bout: list[Lobe] = field(default_factory=list)
     _postures_s: list[float] = field(default_factory=list)
     _still: list[Pose] = field(default_factory=list)
+    _trace_t: list[np.ndarray] = field(default_factory=list)
+    _trace_bp: list[np.ndarray] = field(default_factory=list)
     _count: int = 0
     _now_s: float = -np.inf
 
@@ -105,6 +108,9 @@ class RepCounter:
             if sig.still is not None and sig.level_g is not None:
                 self._still += [(float(chunk.t_s[a + k]), tuple(sig.level_g[k].tolist()))
                                 for k in np.flatnonzero(sig.still)]
+            if sig.bp_g is not None:
+                self._trace_t.append(chunk.t_s[a:b])
+                self._trace_bp.append(sig.bp_g)
             self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
@@ -120,6 +126,7 @@ class RepCounter:
 
     def _maybe_close(self) -> None:
         if not self._bout:
+            self._keep_trace(self._now_s - IDLE_TRACE_S)
             return
         open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
         if min(self._now_s, open_start) - self._bout[-1].end_s > BOUT_GAP_S:
@@ -137,12 +144,26 @@ class RepCounter:
             end = self._bout[-1].end_s
             self._postures_s = [t for t in self._postures_s if t >= end]
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
+            self._keep_trace(end)
         self._bout = []
         self._update_count(0)
 
+    def _trace(self) -> Trace:
+        if len(self._trace_t) > 1:
+            self._trace_t = [np.concatenate(self._trace_t)]
+            self._trace_bp = [np.concatenate(self._trace_bp)]
+        return (self._trace_t[0], self._trace_bp[0]) if self._trace_t else (np.empty(0), np.empty((0, 3)))
+
+    def _keep_trace(self, from_s: float) -> None:
+        """Forget the band-passed signal before ``from_s`` (no lobe of an open or future bout lies there)."""
+        t, bp = self._trace()
+        k = int(np.searchsorted(t, from_s))
+        self._trace_t, self._trace_bp = ([t[k:]], [bp[k:]]) if k < len(t) else ([], [])
+
     def _find(self) -> list[DetectedSet]:
         first = self._bout[0].start_s - POSTURE_WINDOW_S
-        return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still))
+        return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still),
+                         self._trace())
 
     def _update_count(self, count: int) -> None:
         if count != self._count:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from repcount.lobes import Lobe
+from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
 
 BOUT_GAP_S = 5.0
@@ -34,6 +35,7 @@ MIN_EXCURSION_GAP_DEG = 1.0
 START_POSE_MAX_AGE_S = 30.0
 
 Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) where the sensor was held still
+Trace = tuple[np.ndarray, np.ndarray]  # grid times (s) and band-passed 3-axis acceleration (n, 3) (g)
 SHORT_RUN = 5
 SHORT_RUN_SPREAD = 2.5
 HARMONIC_MIN_COSINE = 0.9
@@ -42,6 +44,7 @@ POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles i
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
+PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 
 
 @dataclass(frozen=True)
@@ -204,14 +207,37 @@ def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence
     return runs[0] if a > b else runs[1]
 
 
-def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = ()) -> list[int]:
+def _by_period(run: list[int], waves: Sequence[Wave], period_s: float) -> list[int]:
+    """Waves of the run's sign one rep period apart: after each kept wave, the one nearest a period on."""
+    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+    kept = [run[0]]
+    while True:
+        t = waves[kept[-1]].peak_s
+        later = [i for i in pool if waves[i].peak_s - t >= PERIOD_STEP[0] * period_s]
+        if not later:
+            return kept
+        window = [i for i in later if waves[i].peak_s - t <= PERIOD_STEP[1] * period_s] or later[:1]
+        kept.append(min(window, key=lambda i: abs(waves[i].peak_s - t - period_s)))
+
+
+def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> list[int]:
+    """Thin the run to one wave per rep when the motion repeats at twice the wave spacing."""
+    if trace is None or len(run) < 2 * MIN_REPS:
+        return run
+    turns = [waves[i].peak_s for i in run]
+    period_s = doubled_period_s(trace[0], trace[1], turns[0], turns[-1], float(np.median(np.diff(turns))))
+    return run if period_s is None else _by_period(run, waves, period_s)
+
+
+def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None) -> list[int]:
     """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
 
     Both signs usually give a run, the turnarounds and the returns to the start position. The longer run
     gives the count; when both are as long, the start position held before the set says which one holds
-    the turnarounds (that only moves the rep times, not the count).
+    the turnarounds (that only moves the rep times, not the count). A run with two waves per rep is first
+    thinned to one (`_one_per_rep`), so it does not win by its doubled length.
     """
-    runs = [r for r in (_candidate(waves, 1), _candidate(waves, -1)) if r]
+    runs = [_one_per_rep(r, waves, trace) for r in (_candidate(waves, 1), _candidate(waves, -1)) if r]
     if len(runs) == 2 and len(runs[0]) == len(runs[1]):
         decided = _by_start_pose(runs, waves, still)
         if decided:
@@ -263,23 +289,25 @@ def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
     return margin
 
 
-def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = ()) -> list[DetectedSet]:
+def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
+              trace: Trace | None = None) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
 
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
     of the move into it (lying down, bending to the bar) is not part of any rep. ``still`` are the poses
-    where the sensor was held still: the last one before a set is its start position.
+    where the sensor was held still: the last one before a set is its start position. ``trace`` is the
+    band-passed 3-axis signal over the bout, used to tell one wave per rep from two (`repcount.period`).
     """
     if postures_s:
         p = np.asarray(postures_s)
         lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
     waves = merge_lobes(lobes)
-    run = _best_run(waves, still)
+    run = _best_run(waves, still, trace)
     if not run:
         return []
     before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
     after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
-    return [s for s in find_sets(before, postures_s, still) if s.end_s <= found.start_s] + [found] + [
-        s for s in find_sets(after, postures_s, still) if s.start_s >= found.end_s
+    return [s for s in find_sets(before, postures_s, still, trace) if s.end_s <= found.start_s] + [found] + [
+        s for s in find_sets(after, postures_s, still, trace) if s.start_s >= found.end_s
     ]

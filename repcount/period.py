@@ -1,0 +1,72 @@
+"""Set-level rep period from the autocorrelation of the 3-axis band-passed acceleration over a run.
+
+Some movements (a band row pulled and released in two strokes, a swing) put one or two same-sign waves on the
+principal axis per rep, irregularly. The wave spacing then halves for part of the set, but the whole 3-D
+motion still repeats once per rep: its autocorrelation peaks at the rep period, not at the wave spacing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from repcount.grid import GRID_FS_HZ
+
+MIN_LAG_S = 0.5
+DOUBLE_RATIO = (1.6, 2.4)  # the autocorrelation's main peak at about twice the wave spacing ...
+MIN_PEAK_R = 0.4  # ... clearly periodic there ...
+MIN_GAIN_R = 0.12  # ... and clearly more than at the wave spacing itself
+
+
+def _autocorr(x_g: np.ndarray) -> np.ndarray:
+    """Autocorrelation of a (n, 3) signal summed over axes, 1 at lag 0."""
+    x = x_g - x_g.mean(axis=0)
+    n = len(x)
+    spec = np.fft.rfft(x, 2 * n, axis=0)
+    r = np.fft.irfft(np.abs(spec) ** 2, axis=0)[:n].sum(axis=1)
+    out: np.ndarray = r / max(float(r[0]), 1e-12)
+    return out
+
+
+def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: float, spacing_s: float) -> float | None:
+    """The rep period (s) if the motion between ``start_s`` and ``end_s`` repeats at about twice ``spacing_s``.
+
+    Parameters
+    ----------
+    t_s : numpy.ndarray
+        Grid times (s) of the band-passed signal.
+    bp_g : numpy.ndarray
+        Band-passed 3-axis acceleration (n, 3), g.
+    start_s, end_s : float
+        The span of the run (first and last turnaround), s.
+    spacing_s : float
+        Median spacing of the run's waves, s.
+
+    Returns
+    -------
+    float or None
+        The lag (s) of the autocorrelation's highest local peak when it lies at 1.6-2.4 times ``spacing_s``,
+        reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R``; else None.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 30, 0.05)
+    >>> x = np.c_[np.sin(2 * np.pi * t / 1.5), np.sin(4 * np.pi * t / 1.5), 0 * t]
+    >>> round(doubled_period_s(t, x, 0.0, 30.0, 0.75), 2)
+    1.5
+    """
+    seg = bp_g[(t_s >= start_s) & (t_s <= end_s)]
+    if len(seg) < 4 * DOUBLE_RATIO[1] * spacing_s * GRID_FS_HZ:
+        return None
+    r = _autocorr(seg)
+    lag_s = np.arange(len(r)) / GRID_FS_HZ
+    inner = np.flatnonzero((r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])) + 1
+    peaks = inner[(lag_s[inner] >= MIN_LAG_S) & (lag_s[inner] <= 3.0 * spacing_s)]
+    if not len(peaks):
+        return None
+    best = int(peaks[np.argmax(r[peaks])])
+    near = peaks[np.abs(lag_s[peaks] / spacing_s - 1.0) < 0.3]
+    near_r = float(r[near].max()) if len(near) else 0.0
+    ratio = lag_s[best] / spacing_s
+    if DOUBLE_RATIO[0] <= ratio <= DOUBLE_RATIO[1] and r[best] >= MIN_PEAK_R and r[best] - near_r >= MIN_GAIN_R:
+        return float(lag_s[best])
+    return None

@@ -1,0 +1,37 @@
+"""Set-level period: one rep made of two strokes is told apart from two reps."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+
+import repcount.period
+from repcount.grid import GRID_FS_HZ
+from repcount.period import doubled_period_s
+
+_T = np.arange(0.0, 30.0, 1.0 / GRID_FS_HZ)
+
+
+def _two_strokes(rep_s: float) -> np.ndarray:
+    """Pull and release in two strokes per rep: the principal axis sees twice the rep rate, the 3-D motion not."""
+    phase = 2 * np.pi * _T / rep_s
+    return np.c_[np.sin(2 * phase), 0.6 * np.sin(phase), 0.3 * np.cos(phase)]
+
+
+def test_two_strokes_per_rep_give_the_rep_period() -> None:
+    period = doubled_period_s(_T, _two_strokes(1.6), 0.0, 30.0, spacing_s=0.8)
+    assert period is not None and abs(period - 1.6) < 0.1
+
+
+def test_one_wave_per_rep_is_left_alone() -> None:
+    x = np.c_[np.sin(2 * np.pi * _T / 1.6), 0.2 * np.cos(2 * np.pi * _T / 1.6), 0 * _T]
+    assert doubled_period_s(_T, x, 0.0, 30.0, spacing_s=1.6) is None
+
+
+def test_a_short_span_says_nothing() -> None:
+    assert doubled_period_s(_T, _two_strokes(1.6), 0.0, 4.0, spacing_s=0.8) is None
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(repcount.period).failed == 0
