@@ -4,7 +4,9 @@ Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`
 (`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
-a few dozen) and reports the running count; a count that drops is reported as a retraction.
+a few dozen) and reports the running count; a count that drops is reported as a retraction. Until a set is
+confirmed (three reps), two rep-like waves in a row are shown as two provisional reps (`provisional_reps`);
+if the bout then closes without a set, the drop to zero is flagged as a retraction too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from repcount.filters import FilterState, filter_step
 from repcount.grid import GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step
 from repcount.results import DetectedSet
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets, provisional_reps
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -33,7 +35,11 @@ def _join(a: GridChunk, b: GridChunk) -> GridChunk:
 
 @dataclass(frozen=True)
 class CountEvent:
-    """The running count of the open set changed at stream time ``t_s`` (the last grid sample seen)."""
+    """The running count of the open set changed at stream time ``t_s`` (the last grid sample seen).
+
+    ``retracted``: the count dropped and reps shown are withdrawn (also when it drops to 0 because the reps
+    shown provisionally did not become a set); a drop to 0 without it ends a set whose reps stand.
+    """
 
     t_s: float
     count: int
@@ -122,7 +128,8 @@ class RepCounter:
                 self._close_bout()
             self._bout.append(lobe)
         if lobes:
-            self._update_count(sum(s.n_reps for s in self._find()))
+            confirmed = sum(s.n_reps for s in self._find())
+            self._update_count(confirmed or provisional_reps(self._bout))
 
     def _maybe_close(self) -> None:
         if not self._bout:
@@ -139,14 +146,15 @@ class RepCounter:
         self._filters = None
 
     def _close_bout(self) -> None:
+        found = self._find() if self._bout else []
         if self._bout:
-            self.sets.extend(self._find())
+            self.sets.extend(found)
             end = self._bout[-1].end_s
             self._postures_s = [t for t in self._postures_s if t >= end]
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
             self._keep_trace(end)
         self._bout = []
-        self._update_count(0)
+        self._update_count(0, withdrawn=not found)
 
     def _trace(self) -> Trace:
         if len(self._trace_t) > 1:
@@ -165,8 +173,9 @@ class RepCounter:
         return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still),
                          self._trace())
 
-    def _update_count(self, count: int) -> None:
+    def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
+        """Report a new running count; a drop is a retraction unless a set just ended with its reps kept."""
         if count != self._count:
-            retracted = count < self._count and count > 0
+            retracted = count < self._count and (count > 0 or withdrawn)
             self.events.append(CountEvent(self._now_s, count, retracted))
             self._count = count

@@ -45,6 +45,7 @@ WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much m
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
+PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
 
 
 @dataclass(frozen=True)
@@ -311,3 +312,22 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     return [s for s in find_sets(before, postures_s, still, trace) if s.end_s <= found.start_s] + [found] + [
         s for s in find_sets(after, postures_s, still, trace) if s.start_s >= found.end_s
     ]
+
+
+def provisional_reps(lobes: Sequence[Lobe]) -> int:
+    """Reps to show live before a set is confirmed (at most ``MIN_REPS - 1``).
+
+    The trailing same-sign waves of the bout that could start a set: not walking, at least
+    ``PROVISIONAL_PEAK_G`` tall, spaced like reps and alike in size. The count is withdrawn if no set follows.
+    """
+    waves = merge_lobes(lobes)
+    best = 0
+    for sign in (1, -1):
+        run: list[Wave] = []
+        for w in (w for w in waves if w.sign == sign):
+            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and (
+                max(w.peak_g, run[-1].peak_g) <= SHORT_RUN_SPREAD * min(w.peak_g, run[-1].peak_g))
+            usable = not w.walking and w.peak_g >= PROVISIONAL_PEAK_G
+            run = ([*run, w] if fits else [w]) if usable else []
+        best = max(best, len(run))
+    return min(best, MIN_REPS - 1) if best >= 2 else 0

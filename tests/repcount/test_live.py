@@ -60,8 +60,25 @@ def test_reps_are_reported_soon_after_they_end() -> None:
     for e in counter.events:
         for k in range(1, e.count + 1):
             reached.setdefault(k, e.t_s)
-    late = [reached[k] - end for k, (_, _, end) in enumerate(truth.rep_times, 1) if k >= 3]
+    late = [reached[k] - end for k, (_, _, end) in enumerate(truth.rep_times, 1) if k >= 2]
     assert max(late) < 1.5
+
+
+def test_the_first_two_reps_are_shown_before_the_third_confirms_the_set() -> None:
+    counter = _feed([5])
+    for detected in _OFFLINE:
+        third_turn = detected.reps[2].turn_s
+        assert any(e.count >= 2 for e in counter.events if detected.start_s - 1.0 <= e.t_s < third_turn)
+
+
+def test_reps_shown_for_a_motion_that_is_no_set_are_withdrawn_as_a_retraction() -> None:
+    t = np.arange(0.0, 30.0, 0.02)
+    swing = np.where((t > 5.0) & (t < 9.0), 0.3 * np.sin(2 * np.pi * (t - 5.0) / 2.0), 0.0)
+    counter = RepCounter()
+    counter.step(t, np.c_[swing, 0 * t, 1 + 0 * t])
+    assert counter.flush() == []
+    assert max(e.count for e in counter.events) == 2
+    assert [e.retracted for e in counter.events if e.count == 0] == [True]
 
 
 def test_out_of_order_samples_are_ignored_not_fatal() -> None:
