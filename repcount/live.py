@@ -17,7 +17,7 @@ import numpy as np
 
 from repcount.filters import FilterState, filter_step
 from repcount.grid import GridChunk, GridState, grid_flush, grid_step
-from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step
+from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets, provisional_reps
 
@@ -72,6 +72,7 @@ class RepCounter:
     _trace_t: list[np.ndarray] = field(default_factory=list)
     _trace_bp: list[np.ndarray] = field(default_factory=list)
     _count: int = 0
+    _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
 
     def step(self, t_s: np.ndarray, acc_g: np.ndarray) -> None:
@@ -121,6 +122,7 @@ class RepCounter:
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
         self._maybe_close()
+        self._look_early()
 
     def _add_lobes(self, lobes: list[Lobe]) -> None:
         for lobe in lobes:
@@ -128,8 +130,22 @@ class RepCounter:
                 self._close_bout()
             self._bout.append(lobe)
         if lobes:
-            confirmed = sum(s.n_reps for s in self._find())
-            self._update_count(confirmed or provisional_reps(self._bout))
+            self._update_count(self._running_count(self._bout), withdrawn=True)
+
+    def _running_count(self, bout: list[Lobe]) -> int:
+        confirmed = sum(s.n_reps for s in self._find(bout))
+        return confirmed or provisional_reps(bout)
+
+    def _look_early(self) -> None:
+        """Raise the count as soon as the open lobe has passed its peak, if it adds a rep (live display only)."""
+        lobe = open_lobe(self._lobes)
+        if lobe is None or lobe.start_s == self._early_s or not self._bout:
+            return
+        self._early_s = lobe.start_s
+        if lobe.start_s - self._bout[-1].end_s <= BOUT_GAP_S:
+            count = self._running_count([*self._bout, lobe])
+            if count > self._count:
+                self._update_count(count)
 
     def _maybe_close(self) -> None:
         if not self._bout:
@@ -146,7 +162,7 @@ class RepCounter:
         self._filters = None
 
     def _close_bout(self) -> None:
-        found = self._find() if self._bout else []
+        found = self._find(self._bout) if self._bout else []
         if self._bout:
             self.sets.extend(found)
             end = self._bout[-1].end_s
@@ -168,13 +184,13 @@ class RepCounter:
         k = int(np.searchsorted(t, from_s))
         self._trace_t, self._trace_bp = ([t[k:]], [bp[k:]]) if k < len(t) else ([], [])
 
-    def _find(self) -> list[DetectedSet]:
-        first = self._bout[0].start_s - POSTURE_WINDOW_S
-        return find_sets(self._bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still),
-                         self._trace())
+    def _find(self, bout: list[Lobe]) -> list[DetectedSet]:
+        first = bout[0].start_s - POSTURE_WINDOW_S
+        return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace())
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
-        """Report a new running count; a drop is a retraction unless a set just ended with its reps kept."""
+        """Report a new running count; a drop is a retraction unless a set just ended with its reps kept
+        (``withdrawn``: a drop to 0 takes reps back too)."""
         if count != self._count:
             retracted = count < self._count and (count > 0 or withdrawn)
             self.events.append(CountEvent(self._now_s, count, retracted))

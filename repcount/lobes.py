@@ -16,6 +16,7 @@ from repcount.grid import GRID_FS_HZ
 ENTER = 0.45
 FLOOR_G = 0.01
 CLIP_S = 0.5
+EARLY_FALL = 0.6  # an open lobe whose signal has fallen to this fraction of its peak has shown its peak
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,14 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
 def lobe_flush(state: LobeState) -> list[Lobe]:
     """Close the run still open (end of a segment or of the stream)."""
     return _lobes_in(state, len(state.x_g), at_end=True)
+
+
+def open_lobe(state: LobeState) -> Lobe | None:
+    """The run still open, as a lobe ending now, once its signal has fallen to ``EARLY_FALL`` of its peak.
+
+    Live display only: the lobe is not final (it may still grow), so nothing decided from it is kept.
+    """
+    found = _lobes_in(state, len(state.x_g)) if len(state.x_g) else []
+    if not found or abs(float(state.x_g[-1])) > EARLY_FALL * found[-1].peak_g:
+        return None
+    return found[-1]

@@ -14,7 +14,7 @@ from repcount.grid import GRID_FS_HZ
 MIN_LAG_S = 0.5
 DOUBLE_RATIO = (1.6, 2.4)  # the autocorrelation's main peak at about twice the wave spacing ...
 MIN_PEAK_R = 0.4  # ... clearly periodic there ...
-MIN_GAIN_R = 0.12  # ... and clearly more than at the wave spacing itself
+MIN_GAIN_R = 0.05  # ... and clearly more than at the wave spacing itself
 
 
 def _autocorr(x_g: np.ndarray) -> np.ndarray:

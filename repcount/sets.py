@@ -46,6 +46,7 @@ WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
+PROVISIONAL_SPREAD = 1.6  # and the two waves shown must be this alike in peak and area
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,11 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     ]
 
 
+def _alike(a: Wave, b: Wave) -> bool:
+    return bool(max(a.peak_g, b.peak_g) <= PROVISIONAL_SPREAD * min(a.peak_g, b.peak_g)
+                and max(a.area_gs, b.area_gs) <= PROVISIONAL_SPREAD * min(a.area_gs, b.area_gs))
+
+
 def provisional_reps(lobes: Sequence[Lobe]) -> int:
     """Reps to show live before a set is confirmed (at most ``MIN_REPS - 1``).
 
@@ -325,8 +331,7 @@ def provisional_reps(lobes: Sequence[Lobe]) -> int:
     for sign in (1, -1):
         run: list[Wave] = []
         for w in (w for w in waves if w.sign == sign):
-            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and (
-                max(w.peak_g, run[-1].peak_g) <= SHORT_RUN_SPREAD * min(w.peak_g, run[-1].peak_g))
+            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and _alike(w, run[-1])
             usable = not w.walking and w.peak_g >= PROVISIONAL_PEAK_G
             run = ([*run, w] if fits else [w]) if usable else []
         best = max(best, len(run))
