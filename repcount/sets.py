@@ -3,9 +3,11 @@
 A rep shows as one dominant lobe at its turnaround (the tilt of the torso or forearm, or the acceleration
 reversal at the bottom) and smaller opposite lobes between reps. Within a bout (lobes no more than
 ``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.7-12 s, each
-spacing within a factor of ~2 of the run's median) and of similar size, trim weak lobes at its edges, keep the
-sign with the longer run, and repeat on what lies before and after it (a bout may hold set-up, walking and
-re-racking as well). This is the only decision logic: live and offline both call `find_sets`.
+spacing within a factor of ~2 of the run's median) and of similar size, trim weak lobes at its edges, thin it
+to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
+with the longer run, and repeat on what lies before and after it (a bout may hold set-up, walking and
+re-racking as well). This is the only decision logic: live and offline both call `find_sets`; the live
+counter also shows up to two provisional reps before a set is confirmed (`provisional_reps`).
 """
 
 from __future__ import annotations

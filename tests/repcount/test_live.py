@@ -6,7 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repcount.grid import GRID_FS_HZ
 from repcount.live import RepCounter
+from repcount.lobes import LobeState, open_lobe
 from repcount.session import analyse_session
 from repcount.synth import synth_session
 
@@ -86,3 +88,16 @@ def test_out_of_order_samples_are_ignored_not_fatal() -> None:
     counter.step(np.array([1.0, 0.5, 2.0]), np.tile([0.0, 0.0, 1.0], (3, 1)))
     counter.step(np.array([np.nan, 3.0]), np.tile([0.0, 0.0, 1.0], (2, 1)))
     assert counter.flush() == []
+
+
+def test_an_open_lobe_counts_once_it_has_passed_its_peak() -> None:
+    t = np.arange(0.0, 3.0, 1.0 / GRID_FS_HZ)
+    rising = np.sin(np.pi * t / 3.0)  # half a wave: peak at 1.5 s
+    x = rising[t < 2.55]  # fallen to 0.5 of the peak
+    state = LobeState(t[: len(x)], x, np.full(len(x), 0.2), np.zeros(len(x)), np.zeros(len(x)),
+                      np.zeros((len(x), 3)), np.zeros((len(x), 3)), 0.0)
+    lobe = open_lobe(state)
+    assert lobe is not None and abs(lobe.peak_s - 1.5) < 0.1
+    before_peak = LobeState(state.t_s[:25], x[:25], state.h_g[:25], state.step_g[:25], state.stride_g[:25],
+                            state.bp_g[:25], state.level_g[:25], 0.0)
+    assert open_lobe(before_peak) is None
