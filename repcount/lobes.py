@@ -33,7 +33,6 @@ class Lobe:
     step_g: float
     stride_g: float
     clipped: bool = False  # cut by the start or end of the data: its size says nothing
-    direction: tuple[float, ...] = (0.0, 0.0, 0.0)  # mean 3-axis motion over the lobe (g)
     level: tuple[float, ...] = (0.0, 0.0, 1.0)  # mean low-passed acceleration over it: the pose there (g)
 
 
@@ -46,7 +45,6 @@ class LobeState:
     h_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     step_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     stride_g: np.ndarray = field(default_factory=lambda: np.empty(0))
-    bp_g: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     level_g: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     origin_s: float | None = None  # first grid time of the segment
 
@@ -80,14 +78,12 @@ def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe
         area = _run_sums(y, starts, stops) / GRID_FS_HZ
         step = _run_sums(state.step_g, starts, stops) / n
         stride = _run_sums(state.stride_g, starts, stops) / n
-        motion = _run_sums(state.bp_g, starts, stops) / n[:, None]
         level = _run_sums(state.level_g, starts, stops) / n[:, None]
         for j, (a, b) in enumerate(zip(starts, stops, strict=True)):
             k = a + int(np.argmax(y[a:b]))
             clipped = (at_end and b == upto) or (state.origin_s is not None and t_s[a] - state.origin_s < CLIP_S)
             out.append(Lobe(sign, float(t_s[k]), float(y[k]), float(area[j]), float(t_s[a]), float(t_s[b - 1]),
-                            float(step[j]), float(stride[j]), bool(clipped), tuple(motion[j].tolist()),
-                            tuple(level[j].tolist())))
+                            float(step[j]), float(stride[j]), bool(clipped), tuple(level[j].tolist())))
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 
@@ -98,7 +94,6 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     h = np.concatenate((state.h_g, np.maximum(ENTER * sig.rms_g, FLOOR_G)))
     step = np.concatenate((state.step_g, sig.step_g))
     stride = np.concatenate((state.stride_g, sig.stride_g))
-    bp = np.vstack([state.bp_g, sig.bp_g if sig.bp_g is not None else np.zeros((len(t_s), 3))])
     level = np.vstack([state.level_g, sig.level_g if sig.level_g is not None else np.zeros((len(t_s), 3))])
     inside = np.abs(x) > 0.5 * h
     same_side = np.concatenate(([True], np.sign(x[1:]) == np.sign(x[:-1])))
@@ -106,9 +101,9 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
     origin = state.origin_s if state.origin_s is not None else (float(t_s[0]) if len(t_s) else None)
-    lobes = _lobes_in(LobeState(t, x, h, step, stride, bp, level, origin), open_from)
+    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, origin), open_from)
     k = open_from
-    rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], bp[k:], level[k:], origin)
+    rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], level[k:], origin)
     return rest, lobes
 
 

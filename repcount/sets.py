@@ -40,8 +40,6 @@ Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) wh
 Trace = tuple[np.ndarray, np.ndarray]  # grid times (s) and band-passed 3-axis acceleration (n, 3) (g)
 SHORT_RUN = 5
 SHORT_RUN_SPREAD = 2.5
-HARMONIC_MIN_COSINE = 0.9
-HARMONIC_MIN_GAIN = 0.08
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
@@ -64,7 +62,6 @@ class Wave:
     walking: bool
     clipped: bool
     covered_s: float  # time spent inside its lobes
-    motion: tuple[float, ...]  # summed mean 3-axis motion of its lobes (g)
     level: tuple[float, ...]  # mean low-passed acceleration over its biggest lobe (g): the pose there
 
 
@@ -83,12 +80,11 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
                 w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
                 w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
-                tuple(a + b for a, b in zip(w.motion, lobe.direction, strict=True)),
                 lobe.level if big else w.level,
             )
         else:
             waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
-                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.direction, lobe.level))
+                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level))
     return waves
 
 
@@ -147,23 +143,6 @@ def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
     return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
 
 
-def _undo_harmonic(idx: list[int], waves: Sequence[Wave]) -> list[int]:
-    """Keep every other wave when the run shows two waves per rep.
-
-    A swing (pendulum, row) can put two same-sign waves on the principal axis per rep; the 3-D motion of
-    consecutive waves then differs while waves two apart repeat.
-    """
-    if len(idx) < 2 * MIN_REPS:
-        return idx
-    m = [_unit(np.array(waves[i].motion)) for i in idx]
-    next_cos = float(np.median([np.dot(a, b) for a, b in zip(m[:-1], m[1:], strict=True)]))
-    skip_cos = float(np.median([np.dot(a, b) for a, b in zip(m[:-2], m[2:], strict=True)]))
-    if skip_cos < HARMONIC_MIN_COSINE or skip_cos - next_cos < HARMONIC_MIN_GAIN:
-        return idx
-    even, odd = idx[0::2], idx[1::2]
-    return max(even, odd, key=lambda run: sum(waves[i].area_gs for i in run) / len(run))
-
-
 def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
     idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
@@ -175,7 +154,7 @@ def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
     ]
-    idx = _undo_harmonic(_trim_edges(_split_regular(idx, waves), waves), waves)
+    idx = _trim_edges(_split_regular(idx, waves), waves)
     if len(idx) < MIN_REPS:
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
