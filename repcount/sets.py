@@ -143,7 +143,29 @@ def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
     return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
 
 
-def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
+def _by_period(run: list[int], waves: Sequence[Wave], period_s: float) -> list[int]:
+    """Waves of the run's sign one rep period apart: after each kept wave, the one nearest a period on."""
+    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+    kept = [run[0]]
+    while True:
+        t = waves[kept[-1]].peak_s
+        later = [i for i in pool if waves[i].peak_s - t >= PERIOD_STEP[0] * period_s]
+        if not later:
+            return kept
+        window = [i for i in later if waves[i].peak_s - t <= PERIOD_STEP[1] * period_s] or later[:1]
+        kept.append(min(window, key=lambda i: abs(waves[i].peak_s - t - period_s)))
+
+
+def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> list[int]:
+    """Thin the run to one wave per rep when the motion repeats at twice the wave spacing."""
+    if trace is None or len(run) < 2 * MIN_REPS:
+        return run
+    turns = [waves[i].peak_s for i in run]
+    period_s = doubled_period_s(trace[0], trace[1], turns[0], turns[-1], float(np.median(np.diff(turns))))
+    return run if period_s is None else _by_period(run, waves, period_s)
+
+
+def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
     idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
     if not idx:
@@ -154,7 +176,7 @@ def _candidate(waves: Sequence[Wave], sign: int) -> list[int]:
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
     ]
-    idx = _trim_edges(_split_regular(idx, waves), waves)
+    idx = _one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace)
     if len(idx) < MIN_REPS:
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
@@ -190,37 +212,15 @@ def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence
     return runs[0] if a > b else runs[1]
 
 
-def _by_period(run: list[int], waves: Sequence[Wave], period_s: float) -> list[int]:
-    """Waves of the run's sign one rep period apart: after each kept wave, the one nearest a period on."""
-    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
-    kept = [run[0]]
-    while True:
-        t = waves[kept[-1]].peak_s
-        later = [i for i in pool if waves[i].peak_s - t >= PERIOD_STEP[0] * period_s]
-        if not later:
-            return kept
-        window = [i for i in later if waves[i].peak_s - t <= PERIOD_STEP[1] * period_s] or later[:1]
-        kept.append(min(window, key=lambda i: abs(waves[i].peak_s - t - period_s)))
-
-
-def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> list[int]:
-    """Thin the run to one wave per rep when the motion repeats at twice the wave spacing."""
-    if trace is None or len(run) < 2 * MIN_REPS:
-        return run
-    turns = [waves[i].peak_s for i in run]
-    period_s = doubled_period_s(trace[0], trace[1], turns[0], turns[-1], float(np.median(np.diff(turns))))
-    return run if period_s is None else _by_period(run, waves, period_s)
-
-
 def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None) -> list[int]:
     """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
 
     Both signs usually give a run, the turnarounds and the returns to the start position. The longer run
     gives the count; when both are as long, the start position held before the set says which one holds
-    the turnarounds (that only moves the rep times, not the count). A run with two waves per rep is first
+    the turnarounds (that only moves the rep times, not the count). A run with two waves per rep has been
     thinned to one (`_one_per_rep`), so it does not win by its doubled length.
     """
-    runs = [_one_per_rep(r, waves, trace) for r in (_candidate(waves, 1), _candidate(waves, -1)) if r]
+    runs = [r for r in (_candidate(waves, 1, trace), _candidate(waves, -1, trace)) if r]
     if len(runs) == 2 and len(runs[0]) == len(runs[1]):
         decided = _by_start_pose(runs, waves, still)
         if decided:

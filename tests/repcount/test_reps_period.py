@@ -5,10 +5,12 @@ from __future__ import annotations
 import doctest
 
 import numpy as np
+import pytest
 
 import repcount.period
 from repcount.grid import GRID_FS_HZ
 from repcount.period import doubled_period_s
+from repcount.session import analyse_session
 
 _T = np.arange(0.0, 30.0, 1.0 / GRID_FS_HZ)
 
@@ -35,3 +37,16 @@ def test_a_short_span_says_nothing() -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(repcount.period).failed == 0
+
+
+@pytest.mark.parametrize(("rep_s", "n_reps"), [(1.6, 12), (2.0, 10), (1.2, 15)])
+def test_a_set_of_two_stroke_reps_is_counted_once_per_rep(rep_s: float, n_reps: int) -> None:
+    """A band row pulled and released in two strokes: the principal axis swings twice per rep (waves 0.6 s
+    apart at the fastest rate, quicker than any rep), the cross axis once."""
+    t = np.arange(0.0, 45.0, 0.02)
+    on = (t > 5.0) & (t < 5.0 + n_reps * rep_s)
+    phase = 2 * np.pi * (t - 5.0) / rep_s
+    acc = np.c_[np.where(on, 0.25 * np.sin(2 * phase + 0.1 * np.sin(phase)), 0.0),
+                np.where(on, 0.12 * (1 - np.cos(phase)), 0.0), 1.0 + 0 * t]
+    acc += 0.005 * np.random.default_rng(1).standard_normal(acc.shape)
+    assert [s.n_reps for s in analyse_session(t, acc)] == [n_reps]
