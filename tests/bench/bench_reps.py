@@ -2,7 +2,8 @@
 
 Run: python tests/bench/bench_reps.py [--full]   (default: a smaller synthetic sample, under ~2 minutes)
 Prints Markdown tables: per dataset and exercise, sets, exact %, within +-1 %, MAE, bias for the counter and
-the baseline; live (0.1 s chunks) vs offline agreement; live detection delay; set detection; speed.
+the baseline; live (0.1 s chunks) vs offline agreement; live detection delay and the share of reps shown
+live then retracted; set detection; speed.
 SPAR: Burns et al., Physiol. Meas. 39 (2018) 075007, doi:10.1088/1361-6579/aacfd9 (subjects 1-10, BSD-3).
 """
 
