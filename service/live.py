@@ -68,13 +68,13 @@ class LiveEmitter:
         for event in state.counter.events[state.seen_events:]:
             t_ns = self.t0_ns + int(event.t_s * 1e9)
             base = {"device_id": device_id, "t_s": event.t_s, "count": event.count, "algorithm": LIVE_ALGORITHM}
-            if event.count == 0:
+            if event.retracted:  # to 0: the reps shown provisionally did not become a set
+                rows.append(self._row(t_ns, "rep_retracted", base))
+            elif event.count == 0:
                 new_sets = state.counter.sets[state.seen_sets:]
                 state.seen_sets = len(state.counter.sets)
                 sets = [{"start_s": s.start_s, "end_s": s.end_s, "reps": s.n_reps} for s in new_sets]
                 rows.append(self._row(t_ns, "set_ended", {**base, "sets": sets, "reps": sum(s["reps"] for s in sets)}))
-            elif event.retracted:
-                rows.append(self._row(t_ns, "rep_retracted", base))
             else:
                 if state.last_count == 0:
                     rows.append(self._row(t_ns, "set_started", base))

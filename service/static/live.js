@@ -41,11 +41,14 @@
       $("hr-value").textContent = String(p.bpm);
     } else if (row.kind === "set_started") {
       Object.assign(state, { inSet: true, count: 0, setNo: state.setNo + 1, restFromNs: null });
+    } else if (row.kind === "rep_retracted" && p.count === 0) {  // the provisional reps were not a set
+      if (state.inSet) Object.assign(state, { inSet: false, setNo: Math.max(0, state.setNo - 1) });
+      state.count = 0;
     } else if (row.kind === "rep" || row.kind === "rep_retracted") {
       if (!state.inSet) Object.assign(state, { inSet: true, setNo: state.setNo + 1 });
       state.count = typeof p.count === "number" ? p.count : state.count + (row.kind === "rep" ? 1 : -1);
     } else if (row.kind === "set_ended") {
-      const reps = typeof p.reps === "number" && p.reps > 0 ? p.reps : state.count;
+      const reps = typeof p.reps === "number" ? p.reps : state.count;
       $("last-set").textContent = "Last set: " + reps + (reps === 1 ? " rep" : " reps") + ".";
       Object.assign(state, { inSet: false, count: reps, restFromNs: row.t_ns });
     }

@@ -46,3 +46,14 @@ def test_serve_keeps_tokens_out_of_the_access_log(monkeypatch: pytest.MonkeyPatc
     assert seen["access_log"] is False and seen["host"] == "0.0.0.0"
     out = capsys.readouterr().out
     assert "access token required" in out and "a-long-enough-token-1234" not in out
+
+
+def test_provisional_reps_withdrawn_to_zero_are_a_retraction_not_a_set() -> None:
+    from repcount.live import CountEvent
+    from service.live import DeviceCounter, LiveEmitter
+
+    emitter = LiveEmitter(session_id=1, t0_ns=0)
+    state = emitter.devices[7] = DeviceCounter(offset_ns=0)
+    state.counter.events.extend([CountEvent(1.0, 1, False), CountEvent(2.0, 2, False), CountEvent(3.0, 0, True)])
+    kinds = [row["kind"] for row in emitter._drain(7, state)]
+    assert kinds == ["set_started", "rep", "rep", "rep_retracted"]
