@@ -82,7 +82,8 @@ async def discover(
 ) -> list[tuple[BLEDevice, AdvertisementData]]:
     """Sensors advertising the Heart Rate or Polar PMD service (every device with ``any_service``)."""
     with _adapter_errors():
-        found = await BleakScanner.discover(
+        # bleak's ExtraArgs type omits the None that BleakScanner takes for service_uuids and backend
+        found = await BleakScanner.discover(  # type: ignore[call-overload]
             timeout=timeout_s,
             return_adv=True,
             service_uuids=None if any_service else [HEART_RATE_SERVICE, PMD_SERVICE],
@@ -210,7 +211,8 @@ class DeviceLink:
             with _adapter_errors(), contextlib.suppress(BleakError):
                 found = await BleakScanner.find_device_by_address(
                     self.device.address, timeout=self._connect_timeout_s / 2,
-                    backend=self._backend.scanner, **self._backend.kwargs,
+                    backend=self._backend.scanner,  # type: ignore[arg-type]  # bleak takes None: its own backend
+                    **self._backend.kwargs,
                 )
                 if found is not None:
                     self.device = found
@@ -245,14 +247,18 @@ class DeviceLink:
     async def _wait(self, stop: asyncio.Event, control: PmdControl | None) -> None:
         """Until ``stop`` or a lost link; a stream the device stopped on its own is started again."""
         while not stop.is_set() and not self._lost.is_set():
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._lost.wait())]
-            if control is not None:
-                waiters.append(asyncio.ensure_future(control.stopped_by_device.get()))
+            waiters: list[asyncio.Future[Any]] = [
+                asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._lost.wait())
+            ]
+            stopped = asyncio.ensure_future(control.stopped_by_device.get()) if control is not None else None
+            if stopped is not None:
+                waiters.append(stopped)
             done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for waiter in pending:
                 waiter.cancel()
-            if control is not None and waiters[-1] in done and not stop.is_set() and not self._lost.is_set():
-                await control.restart(waiters[-1].result())
+            if control is not None and stopped is not None and stopped in done and not stop.is_set() \
+                    and not self._lost.is_set():
+                await control.restart(stopped.result())
 
     async def _subscribe_and_start(self, client: BleakClient) -> PmdControl | None:
         chars = {c.uuid for s in client.services for c in s.characteristics}
