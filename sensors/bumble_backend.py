@@ -67,7 +67,7 @@ def cancellable_controller_class() -> type:
     from bumble import hci
     from bumble.controller import Controller
 
-    class CancellableController(Controller):  # type: ignore[misc]
+    class CancellableController(Controller):
         def on_hci_le_create_connection_cancel_command(self, command: Any) -> Any:
             pending, self.pending_le_connection = self.pending_le_connection, None
             if pending is None:
@@ -254,7 +254,7 @@ class BumbleClient(BaseBleakClient):
         try:
             if self._radio.mtu is not None:
                 await self._peer.request_mtu(self._radio.mtu)
-            await self._peer.discover_all()
+            await self._peer.discover_all()  # type: ignore[no-untyped-call]  # unannotated in bumble 0.0.236
         except BaseBumbleError as exc:
             await self.disconnect()
             raise BleakError(f"service discovery on {self.address} failed: {exc!r}") from exc
