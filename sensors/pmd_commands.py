@@ -70,7 +70,7 @@ def closest_setting(setting: Setting, wanted: int, allowed: tuple[float, ...]) -
     return next((v for v in reversed(values) if v <= wanted), values[0])
 
 
-def _describe(setting: Setting, value: float) -> str:
+def _describe(setting: Setting, value: int | float) -> str:
     unit = SETTING_UNITS.get(setting, "")
     return f"{value:g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
 
