@@ -297,6 +297,8 @@ class ReplayClient(BaseBleakClient):
         return True
 
     async def _play(self, playback: _Playback) -> None:
+        services = self.services
+        assert services is not None  # connect() builds the GATT table before it starts playing
         while playback.cursor < len(playback.events) and self._connected:
             event = playback.events[playback.cursor]
             await self._radio.wait_until(event.t_ns)
@@ -306,7 +308,7 @@ class ReplayClient(BaseBleakClient):
                     break  # the recording ended with the device leaving: nothing left to reconnect to
                 self._link_lost()
                 return
-            if event.kind == "notify" and self.services.get_characteristic(event.char) is None:
+            if event.kind == "notify" and services.get_characteristic(event.char) is None:
                 playback.unknown += 1  # not in the device's GATT table: no radio would carry it
             elif event.kind == "notify":
                 if await self._wait_for_gate(self._gate_key(event)):
