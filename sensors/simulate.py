@@ -62,7 +62,7 @@ def heart_rate_events(addr: str, host_t0_ns: int, rr_ms: np.ndarray, rng: np.ran
     sent = 0
     second = 1
     while sent < len(rr_ms):
-        due = np.searchsorted(beat_end_s, second, side="right")
+        due = int(np.searchsorted(beat_end_s, second, side="right"))
         window = rr_ms[max(0, due - 4) : due] if due else rr_ms[:1]
         bpm = int(round(60000.0 / float(np.mean(window))))
         rr_1024 = tuple(int(round(v * RR_UNITS_PER_S / 1000.0)) for v in rr_ms[sent:due])
