@@ -60,7 +60,7 @@ def stats(sensors: list[VirtualPeripheral]) -> dict[str, Any]:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    link = LocalLink()
+    link = LocalLink()  # type: ignore[no-untyped-call]  # unannotated in bumble 0.0.236
     transport = await open_transport(f"tcp-server:127.0.0.1:{args.port}")
     cancellable_controller_class()("air-central", host_source=transport.source, host_sink=transport.sink, link=link)
     sensors = build(link, args)
