@@ -55,7 +55,9 @@ class VirtualHeartRateStrap(VirtualPeripheral):
         super().__init__(link, address, name, max_mtu=max_mtu)  # type: ignore[arg-type]
         self.clock = clock or DeviceClock()
         self.heart = HeartRateStream(self.clock)
-        self.hr_char = Characteristic(HEART_RATE_MEASUREMENT, Characteristic.Properties.NOTIFY, 0, b"")
+        self.hr_char = Characteristic(
+            HEART_RATE_MEASUREMENT, Characteristic.Properties.NOTIFY, Characteristic.Permissions(0), b""
+        )
 
     def heart_rate_service(self) -> Service:
         location = Characteristic(
@@ -81,7 +83,7 @@ class VirtualHeartRateStrap(VirtualPeripheral):
                 self.heart.log.rr_1024.extend(decode_heart_rate(packet).rr_1024)
                 await self.notify_raw(self.hr_char, packet)
 
-    async def notify_raw(self, characteristic: Characteristic, payload: bytes) -> None:
+    async def notify_raw(self, characteristic: Characteristic[bytes], payload: bytes) -> None:
         """Notify any payload (even a malformed one) to the connected client, if it subscribed."""
         if self.device is not None and self.connection is not None:
             await self.device.notify_subscriber(self.connection, characteristic, payload)
