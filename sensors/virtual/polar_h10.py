@@ -106,13 +106,13 @@ class VirtualPolarH10(VirtualHeartRateStrap):
         self.logs: dict[Measurement, StreamLog] = {m: StreamLog() for m in H10_SETTINGS}
         self.commands: list[bytes] = []
         self._streams: dict[Measurement, asyncio.Task[None]] = {}
-        self.cp_char = Characteristic(
+        self.cp_char: Characteristic[bytes] = Characteristic(
             PMD_CONTROL_POINT,
             Characteristic.Properties.READ | Characteristic.Properties.WRITE | Characteristic.Properties.INDICATE,
             Characteristic.READABLE | Characteristic.WRITEABLE,
             AttributeValue(read=self._read_cp, write=self._write_cp),
         )
-        self.data_char = Characteristic(PMD_DATA, Characteristic.Properties.NOTIFY, 0, b"")
+        self.data_char = Characteristic(PMD_DATA, Characteristic.Properties.NOTIFY, Characteristic.Permissions(0), b"")
 
     def services(self) -> list[Service]:
         return [self.heart_rate_service(), Service(PMD_SERVICE, [self.cp_char, self.data_char])]
