@@ -71,7 +71,17 @@ def _error(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
+    return templates.TemplateResponse(request, "error.html", {"message": message, "heading": _heading(status)},
+                                      status_code=status)
+
+
+def _heading(status: int) -> str:
+    """The error page's title: what kind of failure, in words (the message says which)."""
+    named = {401: "Access token needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
+             413: "Too large", 429: "Too many requests"}
+    if status in named:
+        return named[status]
+    return "Invalid request" if status < 500 else "Something went wrong"
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str]:

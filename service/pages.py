@@ -8,11 +8,11 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import sqlite_utils
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -30,6 +30,9 @@ MIN_HRV_WINDOW_S = 60.0
 RECENT_SESSIONS = 10
 WEEKS_SHOWN = 8
 MAX_RR_FILE_BYTES = 2_000_000
+#: Largest row id a URL may name (as in the JSON API): bigger ones do not fit SQLite's INTEGER.
+MAX_ROW_ID = 2**62
+RowId = Annotated[int, PathParam(le=MAX_ROW_ID)]
 
 
 def build_router(db: sqlite_utils.Database) -> APIRouter:
@@ -47,11 +50,11 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
         return render(request, "index.html", home_context(db, dt.date.today()))
 
     @router.get("/sessions/{session_id}", response_class=HTMLResponse)
-    async def session_page(request: Request, session_id: int) -> Response:
+    async def session_page(request: Request, session_id: RowId) -> Response:
         return render(request, "session.html", session_context(db, session_id))
 
     @router.post("/sessions/{session_id}/sets/{set_id}", response_class=HTMLResponse)
-    async def edit_set(request: Request, session_id: int, set_id: int) -> Response:
+    async def edit_set(request: Request, session_id: RowId, set_id: RowId) -> Response:
         if queries.get_set(db, set_id)["session_id"] != session_id:
             raise queries.NotFound(f"set {set_id} is not in session {session_id}")
         form = await request.form()
@@ -71,7 +74,8 @@ def build_router(db: sqlite_utils.Database) -> APIRouter:
                                              "ended_session": queries.ended_live_session(db)})
 
     @router.get("/checkin", response_class=HTMLResponse)
-    async def checkin_page(request: Request, saved: str | None = None, session_id: int | None = None) -> Response:
+    async def checkin_page(request: Request, saved: str | None = None,
+                           session_id: Annotated[int | None, Query(le=MAX_ROW_ID)] = None) -> Response:
         return render(request, "checkin.html", checkin_context(db, saved=saved, session_id=session_id))
 
     @router.post("/checkin", response_class=HTMLResponse)
@@ -119,6 +123,8 @@ async def _reading_beats(db: sqlite_utils.Database, upload: object, recording: o
         parsed = parse_rr_text((await upload.read(MAX_RR_FILE_BYTES)).decode("utf-8", errors="replace"))
         return [float(v) for v in parsed.rr_ms], None
     if isinstance(recording, str) and recording.isdigit():
+        if int(recording) > MAX_ROW_ID:
+            raise queries.NotFound(f"session {recording} does not exist")
         session = queries.get_session_row(db, int(recording))
         rr = [v for _, v in queries.rr_series(db, int(recording))]
         if not rr:
