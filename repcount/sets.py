@@ -47,6 +47,8 @@ WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itsel
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
 PROVISIONAL_SPREAD = 1.6  # and the two waves shown must be this alike in peak and area
+JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
+JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,11 @@ def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
     return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
 
 
-def _by_period(run: list[int], waves: Sequence[Wave], period_s: float) -> list[int]:
-    """Waves of the run's sign one rep period apart: after each kept wave, the one nearest a period on."""
-    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+def _by_period(run: list[int], waves: Sequence[Wave], period_s: float, pool: list[int] | None = None) -> list[int]:
+    """Waves of the run's sign (from ``pool`` if given) one rep period apart: after each kept wave, the one
+    nearest a period on."""
+    if pool is None:
+        pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
     kept = [run[0]]
     while True:
         t = waves[kept[-1]].peak_s
@@ -272,6 +276,39 @@ def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
     return margin
 
 
+def _run_of(found: DetectedSet, waves: Sequence[Wave]) -> list[int]:
+    """Indices of the waves at a set's rep turnarounds ([] if one is not a wave peak)."""
+    peaks = np.array([w.peak_s for w in waves])
+    idx = [int(np.argmin(np.abs(peaks - r.turn_s))) for r in found.reps]
+    return idx if all(abs(waves[i].peak_s - r.turn_s) < 1e-9 for i, r in zip(idx, found.reps)) else []
+
+
+def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
+    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or []."""
+    if not a or not b or waves[a[0]].sign != waves[b[0]].sign:
+        return []
+    pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) for r in (a, b))
+    period = float(np.median(np.r_[np.diff([waves[i].peak_s for i in a]), np.diff([waves[i].peak_s for i in b])]))
+    if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or waves[b[0]].peak_s - waves[a[-1]].peak_s > JOIN_GAP_PERIODS * period:
+        return []
+    peak = float(np.median([waves[i].peak_g for i in a + b]))
+    area = float(np.median([waves[i].area_gs for i in a + b]))
+    sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (
+        waves[i].sign == waves[a[0]].sign
+        and waves[i].peak_g >= EDGE_PEAK_FRACTION * peak and waves[i].area_gs >= EDGE_AREA_FRACTION * area)]
+    middle = _by_period(sized, waves, period, sized)
+    return a[:-1] + [i for i in middle if i < b[0]] + b
+
+
+def _join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[DetectedSet]:
+    """Merge consecutive sets of the same rep wave, rhythm and sign that a short mid-set pause split."""
+    out: list[DetectedSet] = []
+    for found in sets:
+        run = _joined(_run_of(out[-1], waves), _run_of(found, waves), waves) if out else []
+        out[-1:] = [_build_set(run, waves)] if run else [*out[-1:], found]
+    return out
+
+
 def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
               trace: Trace | None = None) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
@@ -280,10 +317,16 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     of the move into it (lying down, bending to the bar) is not part of any rep. ``still`` are the poses
     where the sensor was held still: the last one before a set is its start position. ``trace`` is the
     band-passed 3-axis signal over the bout, used to tell one wave per rep from two (`repcount.period`).
+    Two runs of one set split by a short pause are joined (`_join_pauses`).
     """
     if postures_s:
         p = np.asarray(postures_s)
         lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
+    return _join_pauses(_find_runs(lobes, postures_s, still, trace), merge_lobes(lobes))
+
+
+def _find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],
+               trace: Trace | None) -> list[DetectedSet]:
     waves = merge_lobes(lobes)
     run = _best_run(waves, still, trace)
     if not run:
@@ -291,8 +334,8 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
     after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
-    return [s for s in find_sets(before, postures_s, still, trace) if s.end_s <= found.start_s] + [found] + [
-        s for s in find_sets(after, postures_s, still, trace) if s.start_s >= found.end_s
+    return [s for s in _find_runs(before, postures_s, still, trace) if s.end_s <= found.start_s] + [found] + [
+        s for s in _find_runs(after, postures_s, still, trace) if s.start_s >= found.end_s
     ]
 
 
