@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from repcount.inputs import InputError, clean_stream
+from repcount.lobes import Lobe
 from repcount.results import Rep
 from repcount.session import analyse_session
+from repcount.sets import find_sets
 from repcount.synth import synth_session, synth_set
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reps"
@@ -115,3 +117,24 @@ def test_clean_stream_repairs_and_says_so() -> None:
 def test_clean_stream_rejects_wrong_shapes() -> None:
     with pytest.raises(InputError, match="expected times"):
         clean_stream(np.zeros(3), np.zeros((3, 2)))
+
+
+def _rep_lobes(n: int, weak: tuple[int, ...] = (), pause_after: int = -1, pause_s: float = 0.0) -> list[Lobe]:
+    """Rep lobes (0.3 g) every 2 s with negligible returns; ``weak`` reps are smaller and bounce like steps."""
+    out, t = [], 0.0
+    for k in range(n):
+        t += pause_s if k == pause_after else 0.0
+        w = k in weak
+        out.append(Lobe(1, t + 0.5, 0.2 if w else 0.3, 0.2 if w else 0.3, t, t + 1.0, 0.2 if w else 0.0, 0.0))
+        out.append(Lobe(-1, t + 1.5, 0.01, 0.01, t + 1.0, t + 2.0, 0.0, 0.0))
+        t += 2.0
+    return out
+
+
+def test_a_set_split_by_odd_reps_is_one_set_with_them() -> None:
+    assert [s.n_reps for s in find_sets(_rep_lobes(14, weak=(6, 7)))] == [14]
+
+
+def test_a_short_mid_set_pause_joins_without_inventing_reps() -> None:
+    found = find_sets(_rep_lobes(12, pause_after=6, pause_s=3.0))
+    assert [s.n_reps for s in found] == [12]
