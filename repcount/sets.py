@@ -49,6 +49,7 @@ PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the s
 PROVISIONAL_SPREAD = 1.6  # and the two waves shown must be this alike in peak and area
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
+JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,11 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
     if not a or not b or waves[a[0]].sign != waves[b[0]].sign:
         return []
     pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) for r in (a, b))
+    if JOIN_DOUBLED[0] <= max(pa, pb) / min(pa, pb) <= JOIN_DOUBLED[1]:  # one part counted each stroke of a rep
+        a, b = (_by_period(a, waves, pb), b) if pa < pb else (a, _by_period(b, waves, pa))
+        pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) if len(r) > 1 else 0.0 for r in (a, b))
+        if min(pa, pb) == 0.0:
+            return []
     period = float(np.median(np.r_[np.diff([waves[i].peak_s for i in a]), np.diff([waves[i].peak_s for i in b])]))
     if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or waves[b[0]].peak_s - waves[a[-1]].peak_s > JOIN_GAP_PERIODS * period:
         return []

@@ -138,3 +138,11 @@ def test_a_set_split_by_odd_reps_is_one_set_with_them() -> None:
 def test_a_short_mid_set_pause_joins_without_inventing_reps() -> None:
     found = find_sets(_rep_lobes(12, pause_after=6, pause_s=3.0))
     assert [s.n_reps for s in found] == [12]
+
+
+def test_a_part_counted_twice_per_rep_is_thinned_when_joined() -> None:
+    strokes = [Lobe(1 if k % 2 == 0 else -1, 0.5 * k + 0.25, 0.3, 0.15, 0.5 * k, 0.5 * k + 0.5, 0.0, 0.0)
+               for k in range(24)]  # 6 reps of 2 s, each two equal strokes: a wave of each sign every second
+    later = [Lobe(lb.sign, lb.peak_s + 12.0, lb.peak_g, lb.area_gs, lb.start_s + 12.0, lb.end_s + 12.0,
+                  lb.step_g, lb.stride_g) for lb in _rep_lobes(8)]  # then 8 reps of one wave each
+    assert [s.n_reps for s in find_sets(strokes + later)] == [14]
