@@ -8,8 +8,9 @@ to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcou
 with the longer run, and repeat on what lies before and after it (a bout may hold set-up, walking and
 re-racking as well). Two neighbouring runs of one sign, alike in rhythm (or one at twice the other's
 wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps:
-they are joined, with the rep-sized waves between them. This is the only decision logic: live and offline both call `find_sets`; the live
-counter also shows up to two provisional reps before a set is confirmed (`provisional_reps`).
+they are joined, with the rep-sized waves between them. This is the only decision logic: live and offline
+both call `find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
+(`provisional_reps`).
 """
 
 from __future__ import annotations
