@@ -7,6 +7,11 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 #: Subcommand modules, in the order ``liftmind --help`` lists them. Each exposes
 #: ``register(subparsers) -> None`` adding one parser with ``set_defaults(func=run)``.
@@ -31,6 +36,23 @@ MODULE_OF: dict[str, str] = {"import": "importexport", "export": "importexport"}
 
 class CliError(Exception):
     """A failure the user can act on; printed as one line, exit status 2."""
+
+
+def open_database(path: Path) -> sqlite_utils.Database:
+    """`service.db.open_db` for a path the user typed: a folder, a path that cannot be opened or a file that is
+    not an SQLite database is a `CliError` naming it, never a traceback."""
+    import sqlite3
+
+    from service.db import open_db
+
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; --db needs a database file")
+    if not path.parent.is_dir():
+        raise CliError(f"cannot create the database {path}: folder {path.parent} does not exist")
+    try:
+        return open_db(path)
+    except sqlite3.DatabaseError as exc:
+        raise CliError(f"{path} is not a liftmind database that can be opened ({exc})") from None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

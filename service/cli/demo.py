@@ -7,10 +7,9 @@ import asyncio
 from pathlib import Path
 
 from sensors.errors import TraceError
-from service.cli import CliError
+from service.cli import CliError, open_database
 from service.cli.replay import summary
 from service.cli.serve import add_bind_arguments, serve, settings_from_args
-from service.db import open_db
 from service.replay import replay_trace
 
 #: The bundled demo trace, in the source tree beside the packages.
@@ -32,11 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.db.is_dir():
+        raise CliError(f"{args.db} is a folder; --db needs a database file")
     args.db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{args.db}{suffix}").unlink(missing_ok=True)
     try:
-        report = asyncio.run(replay_trace(args.trace, open_db(args.db)))
+        report = asyncio.run(replay_trace(args.trace, open_database(args.db)))
     except TraceError as exc:
         raise CliError(str(exc)) from None
     print(summary(report), flush=True)

@@ -12,8 +12,7 @@ import csv
 import json
 from pathlib import Path
 
-from service.cli import CliError
-from service.db import open_db
+from service.cli import CliError, open_database
 from service.export import export_rows, import_rows, table_names
 
 
@@ -36,11 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_export(args: argparse.Namespace) -> int:
     if not args.db.exists():
         raise CliError(f"database {args.db} does not exist")
-    db = open_db(args.db)
+    db = open_database(args.db)
     tables = table_names(db)
     unknown = sorted(set(args.table or []) - set(tables))
     if unknown:
         raise CliError(f"no table {', '.join(unknown)}; tables: {', '.join(tables)}")
+    if args.out.exists() and not args.out.is_dir():
+        raise CliError(f"--out {args.out} is a file; give a folder to write the tables into")
     args.out.mkdir(parents=True, exist_ok=True)
     for table in args.table or tables:
         path = args.out / f"{table}.{args.format}"
@@ -80,7 +81,7 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    db = open_db(args.db)
+    db = open_database(args.db)
     tables = table_names(db)
     files = {f.stem: f for f in _files(args.paths)}
     unknown = sorted(set(files) - set(tables))

@@ -9,8 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from service.analysis import analyse_stored_session
-from service.cli import CliError
-from service.db import open_db
+from service.cli import CliError, open_database
 
 #: profile column -> (option, lowest, highest accepted value)
 BOUNDS: dict[str, tuple[str, float, float]] = {
@@ -59,7 +58,7 @@ def _show(db: sqlite_utils.Database) -> str:
 
 def run(args: argparse.Namespace) -> int:
     changes = _changes(args)
-    db = open_db(args.db)
+    db = open_database(args.db)
     if changes:
         with db.conn:
             db.table("profile").upsert({"id": 1, **changes}, pk="id")

@@ -7,8 +7,7 @@ import asyncio
 from pathlib import Path
 
 from sensors.errors import TraceError
-from service.cli import CliError
-from service.db import open_db
+from service.cli import CliError, open_database
 from service.replay import ReplayReport, replay_trace
 
 
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.speed < 0:
         raise CliError(f"--speed must be >= 0, got {args.speed}")
     try:
-        db = open_db(args.db)
+        db = open_database(args.db)
         report = asyncio.run(replay_trace(args.trace, db, speed=args.speed))
     except TraceError as exc:
         raise CliError(str(exc)) from None

@@ -87,6 +87,8 @@ def _read_trace(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def _load(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if path.is_dir():
+        if not (path / "trace.jsonl").is_file():
+            raise ReadError("a folder without trace.jsonl: not a trace folder")
         return _read_trace(path)
     if not path.exists():
         raise ReadError("no such file")

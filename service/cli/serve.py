@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from service.app import create_app
-from service.cli import CliError
+from service.cli import CliError, open_database
 from service.settings import LOOPBACK_HOSTS, TOKEN_ENV, Settings
 
 MIN_TOKEN_CHARS = 16
@@ -30,10 +30,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def add_bind_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
     parser.add_argument("--token", default=None, metavar="TOKEN",
                         help=f"access token required on every request (default: ${TOKEN_ENV}); "
                              "required when --host is not a loopback address")
+
+
+def port_number(text: str) -> int:
+    """argparse type of ``--port``: a TCP port, 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, got {port}")
+    return port
 
 
 def settings_from_args(args: argparse.Namespace, db_path: Path) -> Settings:
@@ -57,5 +68,7 @@ def serve(settings: Settings) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    serve(settings_from_args(args, args.db))
+    settings = settings_from_args(args, args.db)
+    open_database(args.db).conn.close()  # a clear error for a folder or a non-database before the server starts
+    serve(settings)
     return 0

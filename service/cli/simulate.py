@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from sensors.demo_trace import DEMO_SEED, write_demo_trace
+from service.cli import CliError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,6 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.seed < 0:
+        raise CliError(f"--seed must be >= 0, got {args.seed}")
+    if args.out.exists() and not args.out.is_dir():
+        raise CliError(f"{args.out} is a file; OUT is the trace folder to write")
     meta = write_demo_trace(args.out, seed=args.seed)
     sets = meta["truth"]["sets"]
     print(f"wrote {args.out}: {len(sets)} sets, {sum(s['reps'] for s in sets)} reps (synthetic)")

@@ -1,0 +1,74 @@
+"""Wrong inputs to the ``liftmind`` commands: one clear ``liftmind: error:`` line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from service.db import open_db
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@pytest.fixture
+def garbage(tmp_path: Path) -> Path:
+    path = tmp_path / "garbage.db"
+    path.write_bytes(bytes(range(256)) * 8)
+    return path
+
+
+def _fails_clearly(argv: list[str], capsys: pytest.CaptureFixture[str], expected: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("liftmind: error: ") and "\n" not in err
+    assert expected in err
+
+
+@pytest.mark.parametrize("command", [["profile"], ["export", "--out", "OUT"], ["import", "IN"],
+                                     ["replay", str(FIXTURES / "demo_session")], ["serve"]])
+def test_a_db_that_is_not_a_database_is_one_clear_line(command: list[str], garbage: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [arg.replace("OUT", str(tmp_path / "out")).replace("IN", str(tmp_path)) for arg in command]
+    _fails_clearly([*argv, "--db", str(garbage)], capsys, f"{garbage} is not a liftmind database")
+
+
+@pytest.mark.parametrize("command", [["profile"], ["export", "--out", "OUT"], ["serve"], ["demo", "--no-serve"]])
+def test_a_folder_given_as_db_is_one_clear_line(command: list[str], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [arg.replace("OUT", str(tmp_path / "out")) for arg in command]
+    _fails_clearly([*argv, "--db", str(tmp_path)], capsys, f"{tmp_path} is a folder")
+
+
+def test_a_db_in_a_missing_folder_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _fails_clearly(["profile", "--db", str(tmp_path / "no" / "x.db")], capsys, "does not exist")
+
+
+def test_export_to_a_file_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("keep me")
+    open_db(tmp_path / "t.db").conn.close()
+    _fails_clearly(["export", "--db", str(tmp_path / "t.db"), "--out", str(out)], capsys, "is a file")
+    assert out.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [(["--seed", "-1"], "--seed must be >= 0"), ([], "is a file")])
+def test_simulate_wrong_inputs_are_one_clear_line(argv: list[str], expected: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "file"
+    out.write_text("x")
+    _fails_clearly(["simulate", str(out if not argv else tmp_path / "trace"), *argv], capsys, expected)
+
+
+def test_reps_of_a_folder_that_is_not_a_trace_is_one_clear_line(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    _fails_clearly(["reps", str(tmp_path)], capsys, "not a trace folder")
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "abc"])
+def test_serve_refuses_a_port_out_of_range(port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--db", str(tmp_path / "t.db"), "--port", port])
+    assert exc.value.code == 2
+    assert "argument --port" in capsys.readouterr().err
