@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import sqlite3
 from pathlib import Path
 
 from sensors.errors import TraceError
@@ -23,16 +25,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Replay the bundled synthetic demo session into a fresh demo database, then serve it.",
     )
     parser.add_argument("--db", type=Path, default=Path("demo-data/demo.db"), metavar="FILE",
-                        help="demo database, replaced on each run (default demo-data/demo.db)")
+                        help="demo database, replaced on each run if it holds only demo data (default demo-data/demo.db)")
     parser.add_argument("--trace", type=Path, default=DEMO_TRACE, metavar="TRACE", help="trace folder to replay")
     parser.add_argument("--no-serve", action="store_true", help="replay only; do not start the server")
     add_bind_arguments(parser)
     parser.set_defaults(func=run)
 
 
+def _only_demo_data(path: Path) -> bool:
+    """True if ``path`` is a liftmind database whose sessions are all synthetic (an earlier demo)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return bool(conn.execute("select count(*) = sum(synthetic) or count(*) = 0 from sessions").fetchone()[0])
+    except sqlite3.Error:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     if args.db.is_dir():
         raise CliError(f"{args.db} is a folder; --db needs a database file")
+    if args.db.exists() and not _only_demo_data(args.db):
+        raise CliError(f"{args.db} holds data that is not an earlier demo's; the demo replaces its database, "
+                       "so give it another --db file")
     args.db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{args.db}{suffix}").unlink(missing_ok=True)

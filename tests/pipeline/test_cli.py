@@ -70,3 +70,19 @@ def test_malformed_trace_lines_are_reported_and_the_rest_stored(tmp_path: Path) 
 def test_negative_speed_is_refused(tmp_path: Path) -> None:
     result = _run("replay", str(tmp_path), "--db", str(tmp_path / "x.db"), "--speed", "-1")
     assert result.returncode == 2 and "--speed must be >= 0" in result.stderr
+
+
+def test_demo_never_replaces_a_database_holding_real_data(tmp_path: Path) -> None:
+    from service.db import open_db
+
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not sqlite at all" * 100)
+    real = tmp_path / "real.db"
+    db = open_db(real)
+    with db.conn:
+        db.table("sessions").insert({"title": "Monday squats", "synthetic": 0})
+    for path in (garbage, real):
+        before = path.read_bytes()
+        result = _run("demo", "--no-serve", "--db", str(path))
+        assert result.returncode == 2 and "not an earlier demo's" in result.stderr
+        assert path.read_bytes() == before
