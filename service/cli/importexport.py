@@ -8,8 +8,10 @@ keeping existing rows (same primary key) untouched, so importing twice adds noth
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 from service.cli import CliError, open_database
@@ -32,9 +34,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     load.set_defaults(func=run_import)
 
 
+def _is_liftmind_db(path: Path) -> bool:
+    """Looked at read-only, so that exporting never writes to a file that is not ours."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return conn.execute("select 1 from sqlite_master where type = 'table' and name = 'migrations'").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
 def run_export(args: argparse.Namespace) -> int:
     if not args.db.exists():
         raise CliError(f"database {args.db} does not exist")
+    if not args.db.is_dir() and not _is_liftmind_db(args.db):
+        raise CliError(f"{args.db} is not a liftmind database; export only reads liftmind databases")
     db = open_database(args.db)
     tables = table_names(db)
     unknown = sorted(set(args.table or []) - set(tables))

@@ -72,3 +72,22 @@ def test_serve_refuses_a_port_out_of_range(port: str, tmp_path: Path, capsys: py
         main(["serve", "--db", str(tmp_path / "t.db"), "--port", port])
     assert exc.value.code == 2
     assert "argument --port" in capsys.readouterr().err
+
+
+def test_export_never_writes_to_a_file_that_is_not_a_liftmind_database(tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    for content in (b"", None):
+        path = tmp_path / f"other{0 if content is None else 1}.db"
+        if content is None:
+            with sqlite3.connect(path) as conn:
+                conn.execute("create table notes (body text)")
+        else:
+            path.write_bytes(content)
+        before = path.read_bytes()
+        result = subprocess.run([sys.executable, "-m", "service.cli", "export", "--db", str(path), "--out",
+                                 str(tmp_path / "out")], capture_output=True, text=True)
+        assert result.returncode == 2 and "not a liftmind database" in result.stderr
+        assert path.read_bytes() == before
