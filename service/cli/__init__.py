@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -41,8 +43,6 @@ class CliError(Exception):
 def open_database(path: Path) -> sqlite_utils.Database:
     """`service.db.open_db` for a path the user typed: a folder, a path that cannot be opened or a file that is
     not an SQLite database is a `CliError` naming it, never a traceback."""
-    import sqlite3
-
     from service.db import open_db
 
     if path.is_dir():
@@ -53,6 +53,17 @@ def open_database(path: Path) -> sqlite_utils.Database:
         return open_db(path)
     except sqlite3.DatabaseError as exc:
         raise CliError(f"{path} is not a liftmind database that can be opened ({exc})") from None
+
+
+def peek(path: Path, sql: str) -> tuple[Any, ...] | None:
+    """The first row ``sql`` gives on the database at ``path``, opened read-only (nothing is written, not
+    even a migration); None if the file is not a database or has no such table."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            row = conn.execute(sql).fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else tuple(row)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import sqlite3
 from pathlib import Path
 
 from sensors.errors import TraceError
-from service.cli import CliError, open_database
+from service.cli import CliError, open_database, peek
 from service.cli.replay import summary
 from service.cli.serve import add_bind_arguments, serve, settings_from_args
 from service.replay import replay_trace
@@ -34,11 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _only_demo_data(path: Path) -> bool:
     """True if ``path`` is a liftmind database whose sessions are all synthetic (an earlier demo)."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            return bool(conn.execute("select count(*) = sum(synthetic) or count(*) = 0 from sessions").fetchone()[0])
-    except sqlite3.Error:
-        return False
+    row = peek(path, "select count(*) = sum(synthetic) or count(*) = 0 from sessions")
+    return row is not None and bool(row[0])
 
 
 def run(args: argparse.Namespace) -> int:

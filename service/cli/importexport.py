@@ -8,13 +8,11 @@ keeping existing rows (same primary key) untouched, so importing twice adds noth
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
-import sqlite3
 from pathlib import Path
 
-from service.cli import CliError, open_database
+from service.cli import CliError, open_database, peek
 from service.export import export_rows, import_rows, table_names
 
 
@@ -36,11 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _is_liftmind_db(path: Path) -> bool:
     """Looked at read-only, so that exporting never writes to a file that is not ours."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            return conn.execute("select 1 from sqlite_master where type = 'table' and name = 'migrations'").fetchone() is not None
-    except sqlite3.Error:
-        return False
+    return peek(path, "select 1 from sqlite_master where type = 'table' and name = 'migrations'") is not None
 
 
 def run_export(args: argparse.Namespace) -> int:
