@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from repcount.hrv import correct_artifacts, hrv_metrics, rmssd_ms
+from repcount.hrv.synth import sinusoid_rr
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "hrv"
 CLEAN = ["hrvanalysis_test", "pyhrv_sample_long", "pyhrv_sample_short",
@@ -93,17 +94,6 @@ def bench_dfa(nk: Any) -> None:
             theirs = float(nk.fractal_dfa(nn, scale=np.arange(4, 17), overlap=False)[0])
         rows.append([name, f"{ours:.4f}", f"{theirs:.4f}", f"{100 * (ours / theirs - 1):+.2f}"])
     table(["recording", "ours", "NK same scales", "diff %"], rows)
-
-
-def sinusoid_rr(duration_s: float, mean_ms: float, comps: list[tuple[float, float]]) -> np.ndarray:
-    t, out = 0.0, []
-    while t < duration_s:
-        rr = mean_ms
-        for _ in range(5):
-            rr = mean_ms + sum(a * np.sin(2 * np.pi * f * (t + rr / 1000)) for a, f in comps)
-        t += rr / 1000
-        out.append(rr)
-    return np.asarray(out)
 
 
 def bench_synthetic() -> None:

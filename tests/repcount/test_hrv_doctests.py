@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["artifacts", "frequency", "metrics", "nonlinear", "readings", "rolling", "session", "time_domain"]
+MODULES = ["artifacts", "frequency", "metrics", "nonlinear", "readings", "rolling", "session", "synth", "time_domain"]
 
 
 @pytest.mark.parametrize("name", MODULES)

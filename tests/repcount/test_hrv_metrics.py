@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcount.hrv import hrv_metrics, sample_entropy, stress_index
+from repcount.hrv.synth import sinusoid_rr
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "hrv" / "pyhrv_sample_short.txt"
 
@@ -33,20 +34,9 @@ def test_pnn50_uses_successive_differences(rr: np.ndarray) -> None:
     assert hrv_metrics(rr, correct=False).pnn50_pct == pytest.approx(48.368 * 337 / 336, rel=1e-4)
 
 
-def _sinusoid_rr(duration_s: float, mean_ms: float, comps: list[tuple[float, float]]) -> np.ndarray:
-    t, out = 0.0, []
-    while t < duration_s:
-        rr = mean_ms
-        for _ in range(5):
-            rr = mean_ms + sum(a * np.sin(2 * np.pi * f * (t + rr / 1000)) for a, f in comps)
-        t += rr / 1000
-        out.append(rr)
-    return np.asarray(out)
-
-
 @pytest.mark.parametrize("spectrum", ["welch", "lomb"])
 def test_band_powers_match_sinusoid_amplitudes(spectrum: str) -> None:
-    rr = _sinusoid_rr(300.0, 900.0, [(30.0, 0.1), (20.0, 0.25)])
+    rr = sinusoid_rr(300.0, 900.0, [(30.0, 0.1), (20.0, 0.25)])
     m = hrv_metrics(rr, correct=False, spectrum=spectrum)  # type: ignore[arg-type]
     assert m.lf_ms2 == pytest.approx(30.0**2 / 2, rel=0.1)
     assert m.hf_ms2 == pytest.approx(20.0**2 / 2, rel=0.1)
