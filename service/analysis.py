@@ -89,10 +89,9 @@ def _max_hr_source(db: sqlite_utils.Database) -> str:
 
 
 def heart_rate_summary(
-    db: sqlite_utils.Database, session_id: int, sets: list[tuple[float, float]]
+    db: sqlite_utils.Database, beat_s: np.ndarray, rr_ms: np.ndarray, sets: list[tuple[float, float]]
 ) -> SessionHeartRate | None:
     """In-session heart rate (zones, per-set peak and recovery, DFA alpha1, TRIMP), or None without beats."""
-    beat_s, rr_ms = load_beats(db, session_id)
     if len(rr_ms) < 2:
         return None
     profile = _profile(db)
@@ -133,8 +132,8 @@ def analyse_stored_session(
     """
     stream = load_acc(db, session_id)
     detected = analyse_session(stream.t_s, stream.acc_g) if stream is not None else []
-    hr = heart_rate_summary(db, session_id, [(d.start_s, d.end_s) for d in detected])
-    _, rr = load_beats(db, session_id)
+    beat_s, rr = load_beats(db, session_id)
+    hr = heart_rate_summary(db, beat_s, rr, [(d.start_s, d.end_s) for d in detected])
     old = [r for r in db.query("select * from sets where session_id = ?", [session_id]) if r["start_s"] is not None]
     matches = []
     for found in detected:
