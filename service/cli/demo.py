@@ -9,7 +9,7 @@ from pathlib import Path
 from sensors.errors import TraceError
 from service.cli import CliError, open_database, peek
 from service.cli.replay import summary
-from service.cli.serve import add_bind_arguments, serve, settings_from_args
+from service.cli.serve import add_bind_arguments, check_port_free, serve, settings_from_args
 from service.replay import replay_trace
 
 #: The bundled demo trace, in the source tree beside the packages.
@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     if args.db.exists() and not _only_demo_data(args.db):
         raise CliError(f"{args.db} holds data that is not an earlier demo's; the demo replaces its database, "
                        "so give it another --db file")
+    # Bind problems (token, port in use) are found before the replay, not after it.
+    settings = None if args.no_serve else settings_from_args(args, args.db)
+    if settings is not None:
+        check_port_free(settings.host, settings.port)
     args.db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{args.db}{suffix}").unlink(missing_ok=True)
@@ -50,6 +54,6 @@ def run(args: argparse.Namespace) -> int:
     except TraceError as exc:
         raise CliError(str(exc)) from None
     print(summary(report), flush=True)
-    if not args.no_serve:
-        serve(settings_from_args(args, args.db))
+    if settings is not None:
+        serve(settings)
     return 0

@@ -7,7 +7,10 @@ Binds 127.0.0.1 by default. Any other address needs an access token (``--token``
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
+import socket
 from pathlib import Path
 
 import uvicorn
@@ -58,7 +61,30 @@ def settings_from_args(args: argparse.Namespace, db_path: Path) -> Settings:
     return Settings(db_path=db_path, host=args.host, port=args.port, token=token)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise `CliError` unless ``host``:``port`` can be bound now, as uvicorn will bind it (``SO_REUSEADDR``,
+    every address the host name resolves to): one clear line instead of uvicorn's own message and exit 3."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise CliError(f"cannot listen on {host}: not an address of this machine or a host name it knows") from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                with contextlib.suppress(OSError):
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise CliError(f"port {port} on {host} is in use (another liftmind?); "
+                                   "pick another with --port") from None
+                raise CliError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+
+
 def serve(settings: Settings) -> None:
+    check_port_free(settings.host, settings.port)
     auth = " (access token required)" if settings.token else ""
     print(f"liftmind: serving {settings.db_path} on http://{settings.host}:{settings.port}/{auth}", flush=True)
     # access_log off: URLs may carry ?token= on a first visit, and tokens never go to logs.

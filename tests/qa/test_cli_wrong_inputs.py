@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,8 +79,6 @@ def test_serve_refuses_a_port_out_of_range(port: str, tmp_path: Path, capsys: py
 
 def test_export_never_writes_to_a_file_that_is_not_a_liftmind_database(tmp_path: Path) -> None:
     import sqlite3
-    import subprocess
-    import sys
 
     for content in (b"", None):
         path = tmp_path / f"other{0 if content is None else 1}.db"
@@ -91,3 +92,33 @@ def test_export_never_writes_to_a_file_that_is_not_a_liftmind_database(tmp_path:
                                  str(tmp_path / "out")], capture_output=True, text=True)
         assert result.returncode == 2 and "not a liftmind database" in result.stderr
         assert path.read_bytes() == before
+
+
+def _cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real ``liftmind`` command in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "service.cli", *argv], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    err = result.stderr.strip()
+    assert err.startswith("liftmind: error: ") and "\n" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_port_in_use_is_one_clear_line(command: str, tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = _cli(command, "--db", str(tmp_path / "t.db"), "--port", str(port))
+    assert _one_line_error(result) == (f"liftmind: error: port {port} on 127.0.0.1 is in use (another liftmind?); "
+                                       "pick another with --port")
+    assert command == "serve" or not (tmp_path / "t.db").exists()  # the demo did not replay first
+
+
+def test_a_host_that_is_not_this_machines_is_one_clear_line(tmp_path: Path) -> None:
+    result = _cli("serve", "--db", str(tmp_path / "t.db"), "--host", "no-such-host.invalid", "--token", "t" * 16)
+    assert "cannot listen on no-such-host.invalid" in _one_line_error(result)

@@ -41,7 +41,7 @@ def test_serve_keeps_tokens_out_of_the_access_log(monkeypatch: pytest.MonkeyPatc
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     seen: dict[str, object] = {}
     monkeypatch.setattr(serve_cli.uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
-    args = argparse.Namespace(db=tmp_path / "s.db", host="0.0.0.0", port=8123, token="a-long-enough-token-1234")
+    args = argparse.Namespace(db=tmp_path / "s.db", host="0.0.0.0", port=0, token="a-long-enough-token-1234")
     assert serve_cli.run(args) == 0
     assert seen["access_log"] is False and seen["host"] == "0.0.0.0"
     out = capsys.readouterr().out
