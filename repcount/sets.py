@@ -23,6 +23,7 @@ import numpy as np
 from repcount.lobes import Lobe
 from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
+from repcount.template import best_match, rep_template
 
 BOUT_GAP_S = 5.0
 MIN_REPS = 3
@@ -53,6 +54,10 @@ PROVISIONAL_SPREAD = 1.6  # and the two waves shown must be this alike in peak a
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
 JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
+MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
+MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
+MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
+MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
 
 
 @dataclass(frozen=True)
@@ -331,7 +336,51 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     if postures_s:
         p = np.asarray(postures_s)
         lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
-    return _join_pauses(_find_runs(lobes, postures_s, still, trace), merge_lobes(lobes))
+    found = _join_pauses(_find_runs(lobes, postures_s, still, trace), merge_lobes(lobes))
+    if trace is None:
+        return found
+    ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
+    starts = [s.reps[0].turn_s for s in found] + [np.inf]
+    return [_complete(s, trace, lo, hi) for s, lo, hi in zip(found, ends[:-2] + ends[-2:-1], starts[1:], strict=True)]
+
+
+def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
+    """Add the reps the set's own rhythm and motion find in gaps of about two periods and at its edges.
+
+    A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
+    other reps: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
+    are the neighbouring sets' nearest turnarounds; nothing is added beyond them.
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    period = float(np.median(np.diff(turns)))
+    template = rep_template(trace[0], trace[1], turns, period)
+    lo, hi = MATCH_SPACING
+
+    def find(a_s: float, b_s: float) -> float | None:
+        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s)
+        return c if r >= MATCH_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] else None
+
+    added: list[float] = []
+    for a, b in zip(turns[:-1], turns[1:], strict=True):
+        t: float | None = float(a)
+        while t is not None and b - t > (1.0 + lo) * period:
+            t = find(t + lo * period, b - lo * period)
+            added += [t] if t is not None else []
+    for step in (-1, 1):
+        edge: float | None = float(turns[0] if step < 0 else turns[-1])
+        for _ in range(MATCH_EDGE_REPS):
+            if edge is None:
+                break
+            near, far = edge + step * lo * period, edge + step * hi * period
+            a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
+            edge = find(a_s, b_s) if a_s < b_s else None
+            added += [edge] if edge is not None else []
+    if not added:
+        return found
+    half = period / 2.0
+    extra = [Rep(t - half, t, t + half, round(MATCH_R * 0.5, 3)) for t in added]
+    reps = tuple(sorted(found.reps + tuple(extra), key=lambda r: r.turn_s))
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
 
 def _find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],

@@ -1,0 +1,94 @@
+"""A set's own rep shape: the mean 3-axis band-passed acceleration around its rep turnarounds.
+
+Once a set's rhythm is known, a candidate rep at its edge, or in a gap of about two periods, is judged by how
+well the 3-D motion around it matches the set's other reps (normalised correlation over all three axes,
+orientation-free) and by its size, rather than by the size of one half-wave on the principal axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from repcount.grid import GRID_FS_HZ
+
+MIN_COVER = 0.6  # a window cut by the end of the data is compared on what is left, if at least this much
+
+
+def _window(t_s: np.ndarray, bp_g: np.ndarray, centre_s: float, half: int) -> np.ndarray:
+    """The (2 * half + 1, 3) samples around ``centre_s``, NaN where the data does not reach."""
+    k = int(np.searchsorted(t_s, centre_s))
+    idx = np.arange(k - half, k + half + 1)
+    out = np.full((len(idx), 3), np.nan)
+    ok = (idx >= 0) & (idx < len(t_s))
+    out[ok] = bp_g[idx[ok]]
+    return out
+
+
+def rep_template(t_s: np.ndarray, bp_g: np.ndarray, turns_s: np.ndarray, period_s: float) -> np.ndarray:
+    """Mean 3-axis motion over one period centred on each turnaround.
+
+    Parameters
+    ----------
+    t_s : numpy.ndarray
+        Grid times (s) of the band-passed signal.
+    bp_g : numpy.ndarray
+        Band-passed 3-axis acceleration (n, 3), g.
+    turns_s : numpy.ndarray
+        Turnaround times (s) of the set's reps.
+    period_s : float
+        The set's rep period (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        (2 * h + 1, 3) with h = half a period in grid samples; NaN where no rep's window had data.
+    """
+    half = max(int(round(0.5 * period_s * GRID_FS_HZ)), 1)
+    wins = np.stack([_window(t_s, bp_g, t, half) for t in turns_s])
+    counts = np.sum(np.isfinite(wins[:, :, 0]), axis=0)
+    total = np.nansum(wins, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: np.ndarray = np.where(counts[:, None] > 0, total / np.maximum(counts, 1)[:, None], np.nan)
+    return out
+
+
+def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: float, hi_s: float) -> tuple[float, float, float]:
+    """The time between ``lo_s`` and ``hi_s`` where the motion best matches a set's rep template.
+
+    Parameters
+    ----------
+    t_s, bp_g : numpy.ndarray
+        Grid times (s) and band-passed 3-axis acceleration (n, 3), g.
+    template : numpy.ndarray
+        From `rep_template`.
+    lo_s, hi_s : float
+        Range of candidate turnaround times (s).
+
+    Returns
+    -------
+    time, correlation, size : float, float, float
+        The candidate's centre (s), its normalised correlation with the template over all axes (in [-1, 1])
+        and its RMS over the template's on the same samples; (nan, 0, 0) if no window in the range has at
+        least ``MIN_COVER`` of its samples within the data.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 20, 0.05)
+    >>> x = np.c_[np.sin(2 * np.pi * t / 2.0), np.cos(2 * np.pi * t / 2.0), 0 * t]
+    >>> tmpl = rep_template(t, x, np.array([4.5, 6.5, 8.5]), 2.0)
+    >>> [round(v, 2) for v in best_match(t, 0.5 * x, tmpl, 11.9, 13.1)]
+    [12.5, 1.0, 0.5]
+    """
+    half = (len(template) - 1) // 2
+    best = (float("nan"), 0.0, 0.0)
+    for k in np.flatnonzero((t_s >= lo_s) & (t_s <= hi_s)):
+        win = _window(t_s, bp_g, float(t_s[k]), half)
+        ok = np.isfinite(win[:, 0]) & np.isfinite(template[:, 0])
+        if ok.sum() < MIN_COVER * len(template):
+            continue
+        a, b = win[ok], template[ok]
+        na, nb = float(np.sqrt(np.sum(a * a))), float(np.sqrt(np.sum(b * b)))
+        r = float(np.sum(a * b)) / max(na * nb, 1e-12)
+        if r > best[1]:
+            best = (float(t_s[k]), r, na / max(nb, 1e-12))
+    return best
