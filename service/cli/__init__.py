@@ -55,12 +55,12 @@ def open_database(path: Path) -> sqlite_utils.Database:
         raise CliError(f"{path} is not a liftmind database that can be opened ({exc})") from None
 
 
-def peek(path: Path, sql: str) -> tuple[Any, ...] | None:
+def peek(path: Path, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
     """The first row ``sql`` gives on the database at ``path``, opened read-only (nothing is written, not
     even a migration); None if the file is not a database or has no such table."""
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            row = conn.execute(sql).fetchone()
+            row = conn.execute(sql, params).fetchone()
     except sqlite3.Error:
         return None
     return None if row is None else tuple(row)

@@ -15,9 +15,11 @@ import numpy as np
 from repcount.inputs import CleanStream, InputError, clean_stream
 from repcount.live import CountEvent, RepCounter
 from repcount.results import DetectedSet
-from service.cli import CliError
+from service.cli import CliError, peek
 
 LIVE_CHUNK_S = 0.1
+#: Largest session id there can be (as in the JSON API); larger ones do not fit SQLite's INTEGER.
+MAX_ROW_ID = 2**62
 COLUMNS = ("t", "ax", "ay", "az")
 
 
@@ -48,8 +50,10 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(f"cannot read the file ({exc.__class__.__name__})") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise ReadError(f"not a CSV file with header {','.join(COLUMNS)} nor a trace folder") from None
     if not rows:
         raise ReadError("the file is empty")
     header = [h.strip().lower() for h in rows[0]]
@@ -169,17 +173,31 @@ def _session_stream(args: argparse.Namespace) -> CleanStream:
 
     from service.analysis import load_acc
 
-    if args.db is None or not args.db.exists():
-        raise CliError(f"--session needs --db FILE pointing at an existing liftmind database, got {args.db}")
-    stream = load_acc(sqlite_utils.Database(args.db), args.session)
+    db_path: Path = args.db
+    if not db_path.exists():
+        raise CliError(f"--session needs --db FILE of an existing liftmind database: {db_path} does not exist")
+    if db_path.is_dir():
+        raise CliError(f"{db_path} is a folder; --db needs a database file")
+    if peek(db_path, "select 1 from sqlite_master where type = 'table' and name = 'acc_chunks'") is None:
+        raise CliError(f"{db_path} is not a liftmind database")
+    if not 1 <= args.session <= MAX_ROW_ID or peek(db_path, "select 1 from sessions where id = ?",
+                                                    [args.session]) is None:
+        raise CliError(f"no session {args.session} in {db_path}")
+    db = sqlite_utils.Database(db_path)
+    try:
+        stream = load_acc(db, args.session)
+    finally:
+        db.close()
     if stream is None:
-        raise CliError(f"session {args.session} has no accelerometer data in {args.db}")
+        raise CliError(f"session {args.session} has no accelerometer data in {db_path}")
     return clean_stream(stream.t_s, stream.acc_g)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.session is None and not args.files:
         raise CliError("give at least one FILE, or --session ID --db FILE")
+    if args.session is not None and args.db is None:
+        raise CliError("--session needs --db FILE (the liftmind database the session is in)")
     jobs: list[tuple[str, Any]] = [(str(p), p) for p in args.files]
     if args.session is not None:
         jobs.insert(0, (f"session {args.session}", None))

@@ -122,3 +122,48 @@ def test_a_port_in_use_is_one_clear_line(command: str, tmp_path: Path) -> None:
 def test_a_host_that_is_not_this_machines_is_one_clear_line(tmp_path: Path) -> None:
     result = _cli("serve", "--db", str(tmp_path / "t.db"), "--host", "no-such-host.invalid", "--token", "t" * 16)
     assert "cannot listen on no-such-host.invalid" in _one_line_error(result)
+
+
+def test_reps_of_a_binary_file_says_what_it_expected(tmp_path: Path) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
+    assert _one_line_error(_cli("reps", str(path))) == (
+        f"liftmind: error: {path}: not a CSV file with header t,ax,ay,az nor a trace folder")
+
+
+@pytest.fixture
+def db_with_a_session(tmp_path: Path) -> Path:
+    from service.models import SessionIn
+    from service.store import create_session
+
+    db = open_db(tmp_path / "s.db")
+    assert create_session(db, SessionIn(title="no sensors")) == 1
+    db.conn.close()
+    return tmp_path / "s.db"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--session", "1"], "--session needs --db FILE (the liftmind database the session is in)"),
+    (["--session", "1", "--db", "missing.db"], "--session needs --db FILE of an existing liftmind database: "
+                                                 "missing.db does not exist"),
+    (["--session", "1", "--db", "."], ". is a folder; --db needs a database file"),
+    (["--session", "1", "--db", "garbage.db"], "garbage.db is not a liftmind database"),
+    (["--session", "1", "--db", "other.db"], "other.db is not a liftmind database"),
+    (["--session", "2", "--db", "s.db"], "no session 2 in s.db"),
+    (["--session", "-1", "--db", "s.db"], "no session -1 in s.db"),
+    (["--session", "99999999999999999999", "--db", "s.db"], "no session 99999999999999999999 in s.db"),
+    (["--session", "1", "--db", "s.db"], "session 1 has no accelerometer data in s.db"),
+])
+def test_reps_of_a_stored_session_wrong_inputs_are_one_clear_line(argv: list[str], expected: str, tmp_path: Path,
+                                                                  garbage: Path, db_with_a_session: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("create table notes (body text)")
+    conn.close()
+    def files() -> dict[str, bytes]:  # SQLite's -wal/-shm side files aside
+        return {p.name: p.read_bytes() for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))}
+
+    before = files()
+    assert _one_line_error(_cli("reps", *argv, cwd=tmp_path)) == f"liftmind: error: {expected}"
+    assert files() == before  # nothing created or migrated
