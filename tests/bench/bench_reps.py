@@ -2,8 +2,10 @@
 
 Run: python tests/bench/bench_reps.py [--full]   (default: a smaller synthetic sample, under ~2 minutes)
 Prints Markdown tables: per dataset and exercise, sets, exact %, within +-1 %, MAE, bias for the counter and
-the baseline; live (0.1 s chunks) vs offline agreement; live detection delay and the share of reps shown
-live then retracted; set detection; speed.
+the baseline (repcount.baseline: the issue's plain recipe with standard, untuned parameters); on SPAR also the
+baseline with its two peak parameters fitted leave-one-subject-out (the recipe tuned without leakage); live
+(0.1 s chunks) vs offline agreement; live detection delay and the share of reps shown live then retracted;
+set detection; speed.
 SPAR: Burns et al., Physiol. Meas. 39 (2018) 075007, doi:10.1088/1361-6579/aacfd9 (subjects 1-10, BSD-3).
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repcount.baseline import baseline_count
+from repcount.baseline import baseline_component, baseline_count, baseline_peaks, baseline_period
 from repcount.live import RepCounter
 from repcount.session import analyse_session
 from repcount.synth import synth_session, synth_set
@@ -68,25 +70,62 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data[:, 0], data[:, 1:4]
 
 
-def bench_spar() -> None:
+def spar_sets() -> list[tuple[dict[str, str], np.ndarray, np.ndarray]]:
+    """SPAR's labelled sets: (labels.csv row, t_s, acc_g); empty (with a message) if the data are absent."""
     labels = SPAR / "labels.csv"
     if not labels.exists():
         print(f"\nSPAR not found at {SPAR}: skipped")
-        return
+        return []
+    with labels.open() as f:
+        return [(rec, *read_csv(SPAR / "sets" / rec["file"])) for rec in csv.DictReader(f)]
+
+
+def bench_spar(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> None:
     rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     agree: dict[str, list[bool]] = defaultdict(list)
-    with labels.open() as f:
-        for rec in csv.DictReader(f):
-            t, acc = read_csv(SPAR / "sets" / rec["file"])
-            truth = int(rec["reps"])
-            ours = sum(s.n_reps for s in analyse_session(t, acc))
-            live = sum(s.n_reps for s in live_run(t, acc).sets)
-            for g in (rec["exercise"], f"subject {rec['subject']}", "ALL"):
-                rows[g]["ours"].append(ours - truth)
-                rows[g]["baseline"].append(baseline_count(t, acc) - truth)
-                agree[g].append(live == ours)
+    if not sets:
+        return
+    for rec, t, acc in sets:
+        truth = int(rec["reps"])
+        ours = sum(s.n_reps for s in analyse_session(t, acc))
+        live = sum(s.n_reps for s in live_run(t, acc).sets)
+        for g in (rec["exercise"], f"subject {rec['subject']}", "ALL"):
+            rows[g]["ours"].append(ours - truth)
+            rows[g]["baseline"].append(baseline_count(t, acc) - truth)
+            agree[g].append(live == ours)
     table("SPAR (real, wrist, 50 Hz, 140 sets; per exercise and per subject; no per-set tuning)", rows,
-          {g: f"{100 * np.mean(v):.0f}" for g, v in agree.items()})
+              {g: f"{100 * np.mean(v):.0f}" for g, v in agree.items()})
+
+
+LOSO_GRID = [(d, p) for d in (0.5, 0.6, 0.7, 0.8) for p in (0.25, 0.5, 1.0)]
+
+
+def _fit_score(errors: np.ndarray) -> tuple[float, float, float]:
+    return float(np.mean(errors == 0)), float(np.mean(np.abs(errors) <= 1)), -float(np.mean(np.abs(errors)))
+
+
+def bench_spar_loso(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> None:
+    """The baseline with its peak distance (periods) and prominence (std) chosen on 9 subjects, scored on the 10th."""
+    if not sets:
+        return
+    subjects = np.array([rec["subject"] for rec, _, _ in sets])
+    errors = np.empty((len(LOSO_GRID), len(sets)), dtype=int)
+    for j, (rec, t, acc) in enumerate(sets):
+        y, fs_hz = baseline_component(t, acc)
+        period = baseline_period(y, fs_hz)
+        errors[:, j] = [len(baseline_peaks(y, period, d, p)) - int(rec["reps"]) for d, p in LOSO_GRID]
+    print("\n### SPAR leave-one-subject-out: the baseline's min peak distance (periods) and prominence (std) "
+          f"fitted on the other 9 subjects (grid {len(LOSO_GRID)}: distance 0.5-0.8, prominence 0.25-1)\n")
+    print("| held-out subject | fitted distance, prominence | sets | exact % | within 1 % | MAE | bias |")
+    print("|---|---|---|---|---|---|---|")
+    held_out: list[int] = []
+    for subject in sorted(set(subjects), key=lambda s: int(s[1:])):
+        train = subjects != subject
+        best = max(range(len(LOSO_GRID)), key=lambda i: _fit_score(errors[i, train]))
+        held_out += errors[best, ~train].tolist()
+        d, p = LOSO_GRID[best]
+        print(f"| {subject} | {d:g}, {p:g} | {stats(errors[best, ~train].tolist())} |")
+    print(f"| ALL | | {stats(held_out)} |")
 
 
 def _set_errors(sess, detected) -> tuple[int, float]:
@@ -221,7 +260,9 @@ def bench_speed() -> None:
 
 def main() -> None:
     quick = "--full" not in sys.argv
-    bench_spar()
+    spar = spar_sets()
+    bench_spar(spar)
+    bench_spar_loso(spar)
     bench_synth_sets(quick)
     bench_sessions(quick)
     bench_speed()
