@@ -147,7 +147,7 @@ async def live_events_json(db: Db, after: Annotated[int, Query(ge=0, le=2**62)] 
             responses={200: {"content": {"text/event-stream": {}}}})
 async def live_events(request: Request, db: Db, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                       session_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-                      max_s: Annotated[float, Query(gt=0, le=86400)] = 3600) -> StreamingResponse:
+                      max_s: Annotated[float, Query(gt=0, le=86400, allow_inf_nan=False)] = 3600) -> StreamingResponse:
     last = request.headers.get("last-event-id", "")
     start = int(last) if last.isdigit() else after
     return StreamingResponse(live.sse_stream(db, start, session_id=session_id, max_s=max_s),

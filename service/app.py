@@ -1,7 +1,8 @@
 """The web application: ``create_app(settings)`` builds it; nothing is created at import time.
 
 Errors are rendered by one set of handlers: JSON ``{"detail": "..."}`` under ``/api/`` (and for any client
-that asks for JSON), the HTML error page elsewhere. Every client error is a 4xx with a message.
+that asks for JSON), the HTML error page elsewhere. Every client error is a 4xx with a message. A row id in a
+path that no row can have (0, negative, beyond SQLite's INTEGER) is a 404 like any unknown id.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
@@ -28,6 +29,8 @@ from service.settings import Settings
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
+#: Row ids in URL paths (``/sessions/{session_id}``, ``/api/sets/{set_id}``) and the rows they name.
+ROW_IDS = {"session_id": "session", "set_id": "set"}
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -60,6 +63,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        """Browsers ask for it on any URL (the JSON API too); the pages link the same SVG."""
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     return app
 
 
@@ -88,6 +96,11 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return 400, "the request body is not valid JSON"
+    for e in errors:  # a whole number out of 1..2**62 names no row: not found, as an unknown id is
+        where = tuple(e.get("loc", ()))
+        if where[:1] == ("path",) and where[-1] in ROW_IDS and e.get("type") in ("greater_than_equal",
+                                                                                 "less_than_equal"):
+            return 404, f"{ROW_IDS[where[-1]]} {e.get('input')} does not exist"
     parts = []
     for e in errors[:5]:
         where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"

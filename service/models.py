@@ -39,7 +39,9 @@ CHECKIN_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """What a client sends: no unknown fields, and numbers finite (JSON's NaN / Infinity literals refused)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class CheckinIn(Strict):

@@ -32,7 +32,7 @@ WEEKS_SHOWN = 8
 MAX_RR_FILE_BYTES = 2_000_000
 #: Largest row id a URL may name (as in the JSON API): bigger ones do not fit SQLite's INTEGER.
 MAX_ROW_ID = 2**62
-RowId = Annotated[int, PathParam(le=MAX_ROW_ID)]
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
 
 def build_router(db: sqlite_utils.Database) -> APIRouter:
@@ -272,10 +272,11 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
     summary = heart_rate_summary(session)
     max_hr = summary["max_hr_bpm"] if summary else DEFAULT_MAX_HR_BPM
     sets = set_heart_rate(queries.session_sets(db, session_id), summary)
+    timed = [s for s in sets if s["start_s"] is not None and s["end_s"] is not None]  # imported rows may have no times
     x_max = max([hr[-1][0] if hr else 0.0, float(acc.t_s[-1]) if acc is not None else 0.0,
-                 *[s["end_s"] for s in sets]] or [1.0])
+                 *[s["end_s"] for s in timed]] or [1.0])
     spans = [(s["start_s"], s["end_s"], f"Set {s['idx']}: {(s['exercise'] or 'unlabelled').replace('_', ' ')}")
-             for s in sets]
+             for s in timed]
     idx_of = {s["id"]: s["idx"] for s in sets}
     rep_marks = [(r["turn_s"], f"Set {idx_of.get(r['set_id'])}, rep {r['idx']}") for r in reps]
     checkins = queries.checkins(db, session_id=session_id)  # newest first
@@ -290,7 +291,7 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
             summary.get("max_hr_source", "") if summary else "", "assumed: no age or max HR set"),
         "mood_change": {k: mood["post"][k] - mood["pre"][k] for k in ("feeling", "arousal")
                         if mood["pre"] and mood["post"] and mood["pre"][k] is not None and mood["post"][k] is not None},
-        "hrv": hrv_before_after(readings, rr, sets, x_max), "zone_minutes": [t / 60 for t in summary["zone_time_s"]] if summary else [],
+        "hrv": hrv_before_after(readings, rr, timed, x_max), "zone_minutes": [t / 60 for t in summary["zone_time_s"]] if summary else [],
         "hr_stats": hr_stats(summary, sets),
         "duration_min": x_max / 60, "export_links": export_links(session_id),
         "exercise_names": [e["name"].replace("_", " ") for e in queries.exercises(db)],
