@@ -97,10 +97,10 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     if any(e.get("type") == "json_invalid" for e in errors):
         return 400, "the request body is not valid JSON"
     for e in errors:  # a whole number out of 1..2**62 names no row: not found, as an unknown id is
-        where = tuple(e.get("loc", ()))
-        if where[:1] == ("path",) and where[-1] in ROW_IDS and e.get("type") in ("greater_than_equal",
-                                                                                 "less_than_equal"):
-            return 404, f"{ROW_IDS[where[-1]]} {e.get('input')} does not exist"
+        loc = tuple(e.get("loc", ()))
+        if loc[:1] == ("path",) and loc[-1] in ROW_IDS and e.get("type") in ("greater_than_equal",
+                                                                             "less_than_equal"):
+            return 404, f"{ROW_IDS[loc[-1]]} {e.get('input')} does not exist"
     parts = []
     for e in errors[:5]:
         where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
