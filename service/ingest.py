@@ -17,7 +17,7 @@ import sqlite_utils
 
 from sensors.decode import HeartRateSample, Record, SampleFrame, StreamDecoder
 from sensors.polar_pmd import Measurement
-from service.live import LiveEmitter, insert_events
+from service.live import LiveEmitter, insert_events, prune_events
 
 
 def _pk(value: object) -> int:
@@ -163,3 +163,4 @@ class SessionWriter:
                      "decode_errors": errors},
                 )
             self.db.table("sessions").update(self.session_id, {"ended_at": _iso(end_ns)})
+            prune_events(self.db, self.session_id)

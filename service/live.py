@@ -3,7 +3,8 @@
 The table is the bus: the recorder (``liftmind record`` / ``liftmind replay --speed 1``) and the remote
 ingest writer append rows in their own transactions; ``liftmind serve``, possibly another process, polls for
 rows with an id above the last one it sent. Kinds: ``set_started``, ``rep``, ``rep_retracted``, ``set_ended``
-(from the streaming counter `repcount.live.RepCounter`) and ``hr``.
+(from the streaming counter `repcount.live.RepCounter`) and ``hr``. The table stays small: when a session
+ends, the events of sessions that are over are deleted (`prune_events`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,29 @@ def insert_events(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None
             "insert into live_events (session_id, t_ns, kind, payload) values (:session_id, :t_ns, :kind, :payload)",
             rows,
         )
+
+
+def prune_events(db: sqlite_utils.Database, ending_session_id: int) -> int:
+    """Delete the live events no viewer needs once ``ending_session_id`` ends; returns how many.
+
+    Those of every other session that has ended, or that wrote no live event since this session's first one
+    (its recorder was killed: such a session never ends). The ending session's own events stay, so the live
+    page can still show it, until the next session ends. Call inside the transaction that records the end.
+    Ids are AUTOINCREMENT, so a deleted id is never reused and a client tailing ``after=ID`` misses nothing.
+    """
+    first = db.execute("select min(id) from live_events where session_id = ?", [ending_session_id]).fetchone()[0]
+    cursor = db.execute(
+        """
+        delete from live_events where session_id in (
+            select e.session_id from live_events e join sessions s on s.id = e.session_id
+            where e.session_id != :ending
+            group by e.session_id
+            having max(s.ended_at) is not null or max(e.id) < :first
+        )
+        """,
+        {"ending": ending_session_id, "first": first},
+    )
+    return int(cursor.rowcount)
 
 
 def events_after(db: sqlite_utils.Database, after: int, *, session_id: int | None = None,

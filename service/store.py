@@ -12,6 +12,7 @@ import numpy as np
 import sqlite_utils
 
 from repcount.hrv import hrv_metrics, rmssd_ms
+from service.live import prune_events
 from service.models import CheckinIn, HrvReadingIn, SessionIn, SetPatch
 from service.queries import NotFound
 
@@ -57,6 +58,7 @@ def end_session(db: sqlite_utils.Database, session_id: int, ended_at: dt.datetim
     ended = _iso(ended_at)
     with db.conn:
         db.execute("update sessions set ended_at = ? where id = ?", [ended, session_id])
+        prune_events(db, session_id)
     return ended
 
 
