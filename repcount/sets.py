@@ -58,6 +58,7 @@ MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that co
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
+EDGE_ADDED_CONFIDENCE = 0.8  # a set completed at an edge is this much less certain
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
         return found
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
     starts = [s.reps[0].turn_s for s in found] + [np.inf]
-    return [_complete(s, trace, lo, hi) for s, lo, hi in zip(found, ends[:-2] + ends[-2:-1], starts[1:], strict=True)]
+    return [_complete(s, trace, lo, hi) for s, lo, hi in zip(found, ends[:-1], starts[1:], strict=True)]
 
 
 def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
@@ -349,38 +350,39 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
 
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
     other reps: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
-    are the neighbouring sets' nearest turnarounds; nothing is added beyond them.
+    are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
+    is its correlation times its size match; a set completed at an edge is less certain (the UI may say
+    "probably 9 or 10").
     """
     turns = np.array([r.turn_s for r in found.reps])
     period = float(np.median(np.diff(turns)))
     template = rep_template(trace[0], trace[1], turns, period)
     lo, hi = MATCH_SPACING
+    added: list[Rep] = []
 
     def find(a_s: float, b_s: float) -> float | None:
-        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s)
-        return c if r >= MATCH_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] else None
+        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
+        if r < MATCH_R or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
+            return None
+        added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * min(size, 1.0 / size), 3)))
+        return c
 
-    added: list[float] = []
     for a, b in zip(turns[:-1], turns[1:], strict=True):
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
             t = find(t + lo * period, b - lo * period)
-            added += [t] if t is not None else []
+    inner = len(added)
     for step in (-1, 1):
         edge: float | None = float(turns[0] if step < 0 else turns[-1])
         for _ in range(MATCH_EDGE_REPS):
-            if edge is None:
-                break
-            near, far = edge + step * lo * period, edge + step * hi * period
-            a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
-            edge = find(a_s, b_s) if a_s < b_s else None
-            added += [edge] if edge is not None else []
+            if edge is not None:
+                near, far = edge + step * lo * period, edge + step * hi * period
+                edge = find(max(far, lo_s + lo * period), near) if step < 0 else find(near, min(far, hi_s - lo * period))
     if not added:
         return found
-    half = period / 2.0
-    extra = [Rep(t - half, t, t + half, round(MATCH_R * 0.5, 3)) for t in added]
-    reps = tuple(sorted(found.reps + tuple(extra), key=lambda r: r.turn_s))
-    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+    reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
+    confidence = found.confidence * (EDGE_ADDED_CONFIDENCE if len(added) > inner else 1.0)
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, round(confidence, 3))
 
 
 def _find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],
