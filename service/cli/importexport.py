@@ -8,8 +8,10 @@ keeping existing rows (same primary key) untouched, so importing twice adds noth
 from __future__ import annotations
 
 import argparse
+import binascii
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 from service.cli import CliError, open_database, peek
@@ -95,11 +97,32 @@ def run_import(args: argparse.Namespace) -> int:
     if unknown:
         raise CliError(f"no table for {', '.join(unknown)}; tables: {', '.join(tables)}")
     for table in (t for t in tables if t in files):  # schema order: parents before children
+        rows = _rows(files[table], set(db.table(table).columns_dict))
         try:
-            rows = json.loads(files[table].read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CliError(f"{files[table]} is not JSON ({exc.__class__.__name__})") from None
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise CliError(f"{files[table]} must hold a JSON list of rows")
-        print(f"{table}: {import_rows(db, table, rows)} rows added of {len(rows)}")
+            added = import_rows(db, table, rows)
+        except sqlite3.IntegrityError as exc:
+            reason = ("a row refers to a row that is in neither the database nor these files"
+                      if "FOREIGN KEY" in str(exc) else str(exc))
+            raise CliError(f"{files[table]}: nothing imported into {table}: {reason}") from None
+        except binascii.Error:
+            raise CliError(f"{files[table]}: nothing imported into {table}: a blob is not base64 text") from None
+        except sqlite3.Error as exc:
+            raise CliError(f"{files[table]}: nothing imported into {table}: {exc}") from None
+        print(f"{table}: {added} rows added of {len(rows)}")
     return 0
+
+
+def _rows(path: Path, columns: set[str]) -> list[dict[str, object]]:
+    """The rows of an exported ``<table>.json`` whose keys are all ``columns``."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise CliError(f"{path} is not JSON: it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise CliError(f"{path} must hold a JSON list of rows")
+    unknown = sorted({key for row in rows for key in row} - columns)
+    if unknown:
+        raise CliError(f"{path}: table {path.stem} has no column {', '.join(unknown)}")
+    return rows

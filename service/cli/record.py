@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import signal
 import time
 from collections import Counter
@@ -230,6 +231,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--db {args.db}: folder {args.db.parent} does not exist")
     if not args.scan_timeout > 0:
         raise CliError(f"--scan-timeout must be > 0, got {args.scan_timeout:g}")
+    if args.duration is not None and not 0 < args.duration < math.inf:
+        raise CliError(f"--duration must be a number of seconds > 0, got {args.duration:g}")
     try:
         print(asyncio.run(_main(args)))
     except SensorError as exc:

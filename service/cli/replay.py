@@ -40,7 +40,7 @@ def summary(report: ReplayReport) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.speed < 0:
+    if not args.speed >= 0:  # NaN too
         raise CliError(f"--speed must be >= 0, got {args.speed}")
     try:
         db = open_database(args.db)

@@ -167,3 +167,34 @@ def test_reps_of_a_stored_session_wrong_inputs_are_one_clear_line(argv: list[str
     before = files()
     assert _one_line_error(_cli("reps", *argv, cwd=tmp_path)) == f"liftmind: error: {expected}"
     assert files() == before  # nothing created or migrated
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("sessions.json", b"\xff\xfe\x00garbage", "sessions.json is not JSON: it is not UTF-8 text"),
+    ("sessions.json", b'[{"id": 1,', "sessions.json is not JSON (Expecting property name enclosed in double quotes"),
+    ("sessions.json", b'[{"id": 1, "title": "x", "mood": 3}]', "sessions.json: table sessions has no column mood"),
+    ("live_events.json", b'[{"session_id": 999, "t_ns": 1, "kind": "hr", "payload": "{}"}]',
+     "live_events.json: nothing imported into live_events: a row refers to a row that is in neither the database "
+     "nor these files"),
+    ("hrv_readings.json", b'[{"kind": "morning", "taken_at": "t", "algorithm": "a", "created_at": "c", '
+                          b'"rr_ms": "!!not base64"}]',
+     "hrv_readings.json: nothing imported into hrv_readings: a blob is not base64 text"),
+])
+def test_import_of_a_file_that_is_not_an_export_is_one_clear_line(name: str, content: bytes, expected: str,
+                                                                  tmp_path: Path) -> None:
+    (tmp_path / name).write_bytes(content)
+    err = _one_line_error(_cli("import", "--db", "i.db", name, cwd=tmp_path))
+    assert err.startswith(f"liftmind: error: {expected}")
+    table = name.removesuffix(".json")
+    assert open_db(tmp_path / "i.db").execute(f"select count(*) from {table}").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["replay", str(FIXTURES / "demo_session"), "--db", "r.db", "--speed", "nan"], "--speed must be >= 0, got nan"),
+    (["record", "--db", "r.db", "--duration", "nan"], "--duration must be a number of seconds > 0, got nan"),
+    (["record", "--db", "r.db", "--duration", "-3"], "--duration must be a number of seconds > 0, got -3"),
+])
+def test_numbers_that_are_not_finite_or_positive_are_one_clear_line(argv: list[str], expected: str,
+                                                                   tmp_path: Path) -> None:
+    assert _one_line_error(_cli(*argv, cwd=tmp_path)) == f"liftmind: error: {expected}"
+    assert not (tmp_path / "r.db").exists()
