@@ -149,7 +149,7 @@ async def live_events(request: Request, db: Db, after: Annotated[int, Query(ge=0
                       session_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
                       max_s: Annotated[float, Query(gt=0, le=86400, allow_inf_nan=False)] = 3600) -> StreamingResponse:
     last = request.headers.get("last-event-id", "")
-    start = int(last) if last.isdigit() else after
+    start = int(last) if last.isascii() and last.isdigit() and int(last) <= 2**62 else after  # else not ours
     return StreamingResponse(live.sse_stream(db, start, session_id=session_id, max_s=max_s),
                              media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 

@@ -93,3 +93,16 @@ def test_a_set_without_times_still_shows_on_its_session_page(client: TestClient,
     """Rows brought in by ``liftmind import`` may lack start/end times: the page lists them, charts the rest."""
     page = client.get(f"/sessions/{session_id}")
     assert page.status_code == 200 and f'id="set-{set_id}"' in page.text
+
+
+@pytest.mark.parametrize("last_event_id", [HUGE, "-1", "1.5", "abc"])
+def test_a_last_event_id_we_never_sent_resumes_from_after(client: TestClient, settings: Settings, session_id: int,
+                                                          last_event_id: str) -> None:
+    db = open_db(settings.db_path)
+    with db.conn:
+        db.execute("insert into live_events (session_id, t_ns, kind, payload) values (?, 1, 'hr', '{}')", [session_id])
+    with client.stream("GET", "/api/live/events", params={"after": 0, "max_s": 0.2},
+                       headers={"last-event-id": last_event_id}) as response:
+        text = "".join(response.iter_text())
+    assert response.status_code == 200
+    assert [line for line in text.splitlines() if line.startswith("event: ")] == ["event: hr"]
