@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from service import api, pages, queries
+from service import api, pages, queries, store
 from service.db import open_db
 from service.remote_ingest import BatchWriter
 from service.security import Guard
@@ -112,6 +112,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(queries.NotFound)
     async def not_found(request: Request, exc: queries.NotFound) -> Response:
         return _error(request, 404, str(exc))
+
+    @app.exception_handler(store.Refused)
+    async def refused(request: Request, exc: store.Refused) -> Response:
+        return _error(request, 422, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

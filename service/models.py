@@ -8,6 +8,7 @@ the session (load = sRPE x minutes); Hooper index items (Hooper & Mackinnon 1995
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -17,6 +18,19 @@ Arousal = Annotated[int, Field(ge=1, le=6, description="Felt Arousal Scale: 1 lo
 Srpe = Annotated[int, Field(ge=0, le=10, description="Session RPE, CR-10: 0 rest .. 10 maximal")]
 Hooper = Annotated[int, Field(ge=1, le=7, description="Hooper item: 1 very, very good/low .. 7 very, very bad/high")]
 Note = Annotated[str, Field(max_length=2000)]
+
+
+def _name(value: str) -> str:
+    """A name as typed, trimmed; blank or holding control characters refused."""
+    name = value.strip()
+    if not name:
+        raise ValueError("must not be blank (null clears it)")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ValueError("must not hold control characters")
+    return name
+
+
+ExerciseName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
 
 
 def _plausible(value: dt.datetime) -> dt.datetime:
@@ -99,7 +113,7 @@ class SetPatch(Strict):
     load_display_unit: Literal["kg", "lb"] | None = None
     rpe: float | None = Field(default=None, ge=1, le=10, multiple_of=0.5, description="RPE 1..10 in half steps")
     rir: float | None = Field(default=None, ge=0, le=10, multiple_of=0.5, description="reps in reserve")
-    exercise: str | None = Field(default=None, min_length=1, max_length=100)
+    exercise: ExerciseName | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> SetPatch:

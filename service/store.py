@@ -23,6 +23,10 @@ HRV_ALGORITHM = "repcount.hrv/0.2"
 LB_PER_KG = 1 / 0.45359237
 
 
+class Refused(ValueError):
+    """A write that would store something impossible, e.g. a session that ends before it starts (a 422)."""
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -56,6 +60,9 @@ def end_session(db: sqlite_utils.Database, session_id: int, ended_at: dt.datetim
     """Record the session's end; returns it as stored (ISO 8601, UTC)."""
     require_session(db, session_id)
     ended = _iso(ended_at)
+    started = db.execute("select started_at from sessions where id = ?", [session_id]).fetchone()[0]
+    if started and dt.datetime.fromisoformat(ended) < dt.datetime.fromisoformat(started):
+        raise Refused(f"ended_at: {ended} is before the session's start, {started}")
     with db.conn:
         db.execute("update sessions set ended_at = ? where id = ?", [ended, session_id])
         prune_events(db, session_id)

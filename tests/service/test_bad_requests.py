@@ -106,3 +106,23 @@ def test_a_last_event_id_we_never_sent_resumes_from_after(client: TestClient, se
         text = "".join(response.iter_text())
     assert response.status_code == 200
     assert [line for line in text.splitlines() if line.startswith("event: ")] == ["event: hr"]
+
+
+@pytest.mark.parametrize(("exercise", "detail"), [
+    ("   ", "exercise: Value error, must not be blank (null clears it)"),
+    ("squat\u0000", "exercise: Value error, must not hold control characters"),
+])
+def test_a_blank_or_garbled_exercise_name_is_422(client: TestClient, set_id: int, exercise: str, detail: str) -> None:
+    response = client.patch(f"/api/sets/{set_id}", json={"exercise": exercise})
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
+    assert client.patch(f"/api/sets/{set_id}", json={"exercise": "  ohp "}).json()["exercise"] == "overhead_press"
+    assert client.patch(f"/api/sets/{set_id}", json={"exercise": None}).json()["exercise"] is None
+
+
+def test_a_session_cannot_end_before_it_started(client: TestClient, session_id: int) -> None:
+    response = client.post(f"/api/sessions/{session_id}/end", json={"ended_at": "2026-01-05T16:59:00Z"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "ended_at: 2026-01-05T16:59:00+00:00 is before the session's start, "
+                                         "2026-01-05T17:00:00+00:00"}
+    assert client.get(f"/api/sessions/{session_id}").json()["ended_at"] is None
+    assert client.post(f"/api/sessions/{session_id}/end", json={"ended_at": "2026-01-05T17:00:00Z"}).status_code == 200
