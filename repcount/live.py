@@ -71,6 +71,7 @@ class RepCounter:
     _still: list[Pose] = field(default_factory=list)
     _trace_t: list[np.ndarray] = field(default_factory=list)
     _trace_bp: list[np.ndarray] = field(default_factory=list)
+    _trace_level: list[np.ndarray] = field(default_factory=list)
     _count: int = 0
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
@@ -118,6 +119,7 @@ class RepCounter:
             if sig.bp_g is not None:
                 self._trace_t.append(chunk.t_s[a:b])
                 self._trace_bp.append(sig.bp_g)
+                self._trace_level.append(sig.level_g if sig.level_g is not None else np.zeros_like(sig.bp_g))
             self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
@@ -176,13 +178,16 @@ class RepCounter:
         if len(self._trace_t) > 1:
             self._trace_t = [np.concatenate(self._trace_t)]
             self._trace_bp = [np.concatenate(self._trace_bp)]
-        return (self._trace_t[0], self._trace_bp[0]) if self._trace_t else (np.empty(0), np.empty((0, 3)))
+            self._trace_level = [np.concatenate(self._trace_level)]
+        if not self._trace_t:
+            return np.empty(0), np.empty((0, 3)), np.empty((0, 3))
+        return self._trace_t[0], self._trace_bp[0], self._trace_level[0]
 
     def _keep_trace(self, from_s: float) -> None:
         """Forget the band-passed signal before ``from_s`` (no lobe of an open or future bout lies there)."""
-        t, bp = self._trace()
+        t, bp, level = self._trace()
         k = int(np.searchsorted(t, from_s))
-        self._trace_t, self._trace_bp = ([t[k:]], [bp[k:]]) if k < len(t) else ([], [])
+        self._trace_t, self._trace_bp, self._trace_level = ([t[k:]], [bp[k:]], [level[k:]]) if k < len(t) else ([], [], [])
 
     def _find(self, bout: list[Lobe]) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S

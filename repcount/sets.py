@@ -8,7 +8,9 @@ to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcou
 with the longer run, and repeat on what lies before and after it (a bout may hold set-up, walking and
 re-racking as well). Two neighbouring runs of one sign, alike in rhythm (or one at twice the other's
 wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps:
-they are joined, with the rep-sized waves between them. This is the only decision logic: live and offline
+they are joined, with the rep-sized waves between them. Each set is then checked against itself
+(`_complete`): a last rep that ends in another pose is a re-rack, and a rep at an edge or in a two-period
+gap whose 3-axis motion matches the set's mean rep is counted. This is the only decision logic: live and offline
 both call `find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
 (`provisional_reps`).
 """
@@ -41,7 +43,7 @@ MIN_EXCURSION_GAP_DEG = 1.0
 START_POSE_MAX_AGE_S = 30.0
 
 Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) where the sensor was held still
-Trace = tuple[np.ndarray, np.ndarray]  # grid times (s) and band-passed 3-axis acceleration (n, 3) (g)
+Trace = tuple[np.ndarray, np.ndarray, np.ndarray]  # grid times (s); band-passed and low-passed acceleration (n, 3) (g)
 SHORT_RUN = 5
 SHORT_RUN_SPREAD = 2.5
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
@@ -59,6 +61,7 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
 EDGE_ADDED_CONFIDENCE = 0.8  # a set completed at an edge is this much less certain
+EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
 
 @dataclass(frozen=True)
@@ -352,18 +355,23 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     other reps: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
     are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
     is its correlation times its size match; a set completed at an edge is less certain (the UI may say
-    "probably 9 or 10").
+    "probably 9 or 10"). Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
+    ends elsewhere is dropped first (`_drop_pose_moves`).
     """
+    found = _drop_pose_moves(found, trace)
     turns = np.array([r.turn_s for r in found.reps])
     period = float(np.median(np.diff(turns)))
     template = rep_template(trace[0], trace[1], turns, period)
     lo, hi = MATCH_SPACING
     added: list[Rep] = []
+    rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
 
-    def find(a_s: float, b_s: float) -> float | None:
+    def find(a_s: float, b_s: float, step: int = 0) -> float | None:
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
         if r < MATCH_R or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
             return None
+        if step and not _at_pose(trace, c + step * period / 2.0, rest):
+            return None  # a move into another pose (re-racking, putting the bar down), not a rep
         added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * min(size, 1.0 / size), 3)))
         return c
 
@@ -377,12 +385,48 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
         for _ in range(MATCH_EDGE_REPS):
             if edge is not None:
                 near, far = edge + step * lo * period, edge + step * hi * period
-                edge = find(max(far, lo_s + lo * period), near) if step < 0 else find(near, min(far, hi_s - lo * period))
+                a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
+                edge = find(a_s, b_s, step)
     if not added:
         return found
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     confidence = found.confidence * (EDGE_ADDED_CONFIDENCE if len(added) > inner else 1.0)
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, round(confidence, 3))
+
+
+def _drop_pose_moves(found: DetectedSet, trace: Trace) -> DetectedSet:
+    """Drop a last rep that ends away from the set's pose: a move into another pose (re-racking, putting the
+    bar down, getting up), not a rep, which comes back to where the sensor is between reps.
+
+    Only the end is checked: before the first rep the lifter braces still, after the last one they rack
+    straight away, so only there does such a move fall into the set's rhythm.
+    """
+    reps = found.reps
+    if len(reps) <= MIN_REPS:
+        return found
+    period = float(np.median(np.diff([r.turn_s for r in reps])))
+    inner = reps[:-1]
+    rest = _rest_pose(trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
+    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest):
+        return found
+    return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
+    """Mean direction of the low-passed acceleration at the given times (between reps), or None."""
+    t, _, level = trace
+    k = np.searchsorted(t, times_s)
+    k = k[(k >= 0) & (k < len(t))]
+    return _unit(level[k].mean(axis=0)) if len(k) else None
+
+
+def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None) -> bool:
+    """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise)."""
+    t, _, level = trace
+    k = int(np.searchsorted(t, time_s))
+    if rest is None or not 0 <= k < len(t) or time_s < t[0]:
+        return True
+    return float(np.dot(_unit(level[k]), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))
 
 
 def _find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],
