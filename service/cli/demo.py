@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sensors.errors import TraceError
 from service.cli import CliError, open_database, peek
-from service.cli.replay import summary
+from service.cli.replay import check_trace_folder, summary
 from service.cli.serve import add_bind_arguments, check_port_free, serve, settings_from_args
 from service.replay import replay_trace
 
@@ -39,6 +39,7 @@ def _only_demo_data(path: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     if args.db.is_dir():
         raise CliError(f"{args.db} is a folder; --db needs a database file")
+    check_trace_folder(args.trace)
     if args.db.exists() and not _only_demo_data(args.db):
         raise CliError(f"{args.db} holds data that is not an earlier demo's; the demo replaces its database, "
                        "so give it another --db file")

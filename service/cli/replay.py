@@ -25,6 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
+def check_trace_folder(path: Path) -> None:
+    """A `CliError` for a TRACE that is missing or a file, before any database is created or replaced."""
+    if path.is_file():
+        raise CliError(f"{path} is a file; TRACE is a trace folder (trace.jsonl + meta.json)")
+    if not path.exists():
+        raise CliError(f"trace folder {path} does not exist")
+
+
 def summary(report: ReplayReport) -> str:
     parts = [f"session {report.session_id}: {report.events} events, {report.samples} ACC samples, {report.sets} sets"]
     if report.skipped_lines:
@@ -42,6 +50,7 @@ def summary(report: ReplayReport) -> str:
 def run(args: argparse.Namespace) -> int:
     if not args.speed >= 0:  # NaN too
         raise CliError(f"--speed must be >= 0, got {args.speed}")
+    check_trace_folder(args.trace)
     try:
         db = open_database(args.db)
         report = asyncio.run(replay_trace(args.trace, db, speed=args.speed))

@@ -198,3 +198,18 @@ def test_numbers_that_are_not_finite_or_positive_are_one_clear_line(argv: list[s
                                                                    tmp_path: Path) -> None:
     assert _one_line_error(_cli(*argv, cwd=tmp_path)) == f"liftmind: error: {expected}"
     assert not (tmp_path / "r.db").exists()
+
+
+@pytest.mark.parametrize("command", [["replay", "--db", "r.db"], ["demo", "--no-serve", "--db", "r.db", "--trace"]])
+@pytest.mark.parametrize(("trace", "expected"), [
+    ("notes.txt", "notes.txt is a file; TRACE is a trace folder (trace.jsonl + meta.json)"),
+    ("missing", "trace folder missing does not exist"),
+])
+def test_a_trace_that_is_a_file_or_missing_is_one_clear_line_and_leaves_the_db(
+        command: list[str], trace: str, expected: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a trace")
+    open_db(tmp_path / "r.db").conn.close()  # an empty database, which the demo would replace
+    before = (tmp_path / "r.db").read_bytes()
+    argv = [*command, trace] if command[0] == "demo" else [command[0], trace, *command[1:]]
+    assert _one_line_error(_cli(*argv, cwd=tmp_path)) == f"liftmind: error: {expected}"
+    assert (tmp_path / "r.db").read_bytes() == before
