@@ -61,6 +61,7 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
 EDGE_ADDED_CONFIDENCE = 0.8  # a set completed at an edge is this much less certain
+LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
 
@@ -356,9 +357,9 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
     is its correlation times its size match; a set completed at an edge is less certain (the UI may say
     "probably 9 or 10"). Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
-    ends elsewhere is dropped first (`_drop_pose_moves`).
+    ends elsewhere is dropped first (`_drop_last_move`).
     """
-    found = _drop_pose_moves(found, trace)
+    found = _drop_last_move(found, trace)
     turns = np.array([r.turn_s for r in found.reps])
     period = float(np.median(np.diff(turns)))
     template = rep_template(trace[0], trace[1], turns, period)
@@ -394,9 +395,10 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, round(confidence, 3))
 
 
-def _drop_pose_moves(found: DetectedSet, trace: Trace) -> DetectedSet:
-    """Drop a last rep that ends away from the set's pose: a move into another pose (re-racking, putting the
-    bar down, getting up), not a rep, which comes back to where the sensor is between reps.
+def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
+    """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
+    bar down, getting up; a rep comes back to where the sensor is between reps) or that moves unlike the
+    other reps (a fidget: `_moves_like`).
 
     Only the end is checked: before the first rep the lifter braces still, after the last one they rack
     straight away, so only there does such a move fall into the set's rhythm.
@@ -407,9 +409,16 @@ def _drop_pose_moves(found: DetectedSet, trace: Trace) -> DetectedSet:
     period = float(np.median(np.diff([r.turn_s for r in reps])))
     inner = reps[:-1]
     rest = _rest_pose(trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
-    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest):
+    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest) and _moves_like(trace, reps[-1].turn_s, inner, period):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _moves_like(trace: Trace, turn_s: float, reps: Sequence[Rep], period_s: float) -> bool:
+    """False if the 3-axis motion around ``turn_s`` clearly differs from the mean of ``reps`` (a fidget)."""
+    template = rep_template(trace[0], trace[1], np.array([r.turn_s for r in reps]), period_s)
+    c, r, _ = best_match(trace[0], trace[1], template, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
+    return bool(np.isnan(c) or r >= LAST_REP_MIN_R)
 
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
