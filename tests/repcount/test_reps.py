@@ -60,6 +60,22 @@ def test_real_spar_sets_count_twenty(name: str) -> None:
     assert abs(_count(data[:, 0], data[:, 1:4]) - 20) <= 1
 
 
+@pytest.mark.parametrize("name", ["spar_S10_pendulum_R.csv", "spar_S4_lower_trap_row_R.csv"])
+def test_a_rep_that_moves_like_the_others_is_counted_though_its_wave_is_small(name: str) -> None:
+    data = np.loadtxt(FIXTURES / name, delimiter=",", skiprows=1)
+    (found,) = analyse_session(data[:, 0], data[:, 1:4])
+    assert found.n_reps == 20
+    assert min(r.confidence for r in found.reps) < 0.9 * np.median([r.confidence for r in found.reps])
+
+
+@pytest.mark.parametrize(("exercise", "fs_hz", "seed"), [("deadlift", 50.0, 1), ("curl", 25.0, 7), ("bench_press", 50.0, 7)])
+def test_a_rerack_or_fidget_right_after_the_last_rep_is_not_a_rep(exercise: str, fs_hz: float, seed: int) -> None:
+    s = synth_set(exercise, 8, placement="chest", fs_hz=fs_hz, rng=np.random.default_rng(seed))
+    (found,) = analyse_session(s.t_s, s.acc_g)
+    assert found.n_reps == 8
+    assert abs(found.reps[-1].turn_s - s.sets[0].rep_times[-1][1]) < 0.5 * np.diff([r[1] for r in s.sets[0].rep_times]).mean()
+
+
 def test_count_does_not_depend_on_orientation() -> None:
     rng = np.random.default_rng(21)
     s = synth_set("curl", 9, placement="wrist", fs_hz=50.0, rng=rng)
