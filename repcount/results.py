@@ -52,12 +52,18 @@ class Rep:
 
 @dataclass(frozen=True)
 class DetectedSet:
-    """A set found in a stream: its bounds (s), reps, and a set-level confidence in [0, 1]."""
+    """A set found in a stream: its bounds (s), reps, and a set-level confidence in [0, 1].
+
+    ``alternative`` is the other count the evidence allows (one more or one fewer: a rep-like wave just
+    outside the set, an edge rep found only by its likeness to the others, a last rep taken for a re-rack),
+    so that an unsure set can be shown as "probably 9 or 10"; None when nothing points elsewhere.
+    """
 
     start_s: float
     end_s: float
     reps: tuple[Rep, ...]
     confidence: float
+    alternative: int | None = None
 
     @property
     def n_reps(self) -> int:

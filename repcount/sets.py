@@ -60,7 +60,7 @@ MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that co
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
-EDGE_ADDED_CONFIDENCE = 0.8  # a set completed at an edge is this much less certain
+UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
@@ -355,8 +355,8 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
     other reps: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
     are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
-    is its correlation times its size match; a set completed at an edge is less certain (the UI may say
-    "probably 9 or 10"). Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
+    is its correlation times its size match; the set's confidence says how clear its edges are
+    (`_with_confidence`). Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
     ends elsewhere is dropped first (`_drop_last_move`).
     """
     found = _drop_last_move(found, trace)
@@ -380,7 +380,6 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
             t = find(t + lo * period, b - lo * period)
-    inner = len(added)
     for step in (-1, 1):
         edge: float | None = float(turns[0] if step < 0 else turns[-1])
         for _ in range(MATCH_EDGE_REPS):
@@ -388,11 +387,38 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
                 near, far = edge + step * lo * period, edge + step * hi * period
                 a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
                 edge = find(a_s, b_s, step)
-    if not added:
-        return found
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
-    confidence = found.confidence * (EDGE_ADDED_CONFIDENCE if len(added) > inner else 1.0)
-    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, round(confidence, 3))
+    return _with_confidence(DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence), trace, lo_s, hi_s)
+
+
+def _with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
+    """The set with a confidence from its edges, where a count goes wrong, and the other count they allow.
+
+    Each edge rep should move like the set's other reps (correlation times size match with their mean),
+    and nothing just beyond the edge should (the same score, one minus). The weakest of the four is the
+    set's confidence; below ``UNSURE`` the count it points to (one fewer for a doubtful edge rep, one more
+    for rep-like motion beyond an edge) is the alternative, for "probably 9 or 10".
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    period = float(np.median(np.diff(turns)))
+    template = rep_template(trace[0], trace[1], turns, period)
+    lo, hi = MATCH_SPACING
+    scores: list[tuple[float, int]] = []
+    for k, step in ((0, -1), (len(turns) - 1, 1)):
+        others = rep_template(trace[0], trace[1], np.delete(turns, k), period)
+        scores.append((_likeness(trace, others, turns[k] - 0.15 * period, turns[k] + 0.15 * period, 1.0), -1))
+        near, far = turns[k] + step * lo * period, turns[k] + step * hi * period
+        a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
+        scores.append((1.0 - _likeness(trace, template, a_s, b_s, 0.0), 1))
+    weakest, direction = min(scores)
+    alternative = found.n_reps + direction if weakest < UNSURE else None
+    return DetectedSet(found.start_s, found.end_s, found.reps, round(float(np.clip(weakest, 0.0, 1.0)), 3), alternative)
+
+
+def _likeness(trace: Trace, template: np.ndarray, a_s: float, b_s: float, unknown: float) -> float:
+    """Best correlation times size match with ``template`` between ``a_s`` and ``b_s``; ``unknown`` if no data."""
+    c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (np.nan, 0.0, 0.0)
+    return unknown if np.isnan(c) else max(r, 0.0) * min(size, 1.0 / size)
 
 
 def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:

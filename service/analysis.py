@@ -17,7 +17,7 @@ from repcount.hrv import SessionHeartRate, rmssd_ms, session_hr_summary
 from repcount.session import DetectedSet, analyse_session
 from service import queries
 
-ALGORITHM = "repcount-0.1"
+ALGORITHM = "repcount-0.2"
 HR_ALGORITHM = "hrv-session-0.1"
 #: Max HR for zones when the profile has neither max HR nor age (zones are then approximate).
 DEFAULT_MAX_HR_BPM = 190.0
@@ -152,7 +152,7 @@ def analyse_stored_session(
             values = {
                 "session_id": session_id, "idx": idx, "exercise": _label(found, labels or []),
                 "start_s": found.start_s, "end_s": found.end_s, "reps_detected": len(found.reps),
-                "confidence": found.confidence, "algorithm": ALGORITHM,
+                "reps_alternative": found.alternative, "confidence": found.confidence, "algorithm": ALGORITHM,
                 "rest_before_s": None if previous_end is None else found.start_s - previous_end,
                 "peak_hr_bpm": heart and heart.peak_hr_bpm, "hrr60_bpm": heart and heart.hrr60_bpm,
                 "rest_rmssd_ms": heart and heart.rest_rmssd_ms,

@@ -228,6 +228,13 @@ def _m006_clock_drift(db: sqlite_utils.Database) -> None:
         devices.add_column("clock_drift_ppm", float)
 
 
+def _m007_reps_alternative(db: sqlite_utils.Database) -> None:
+    """The other count an unsure set allows ("probably 9 or 10")."""
+    sets = db.table("sets")
+    if "reps_alternative" not in sets.columns_dict:
+        sets.add_column("reps_alternative", int)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("001_initial", _m001_initial),
     ("002_store", _m002_store),
@@ -236,6 +243,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("005_session_heart_rate", _m005_session_heart_rate),
     ("006_clock_drift", _m006_clock_drift),
     ("006_read_indexes", _m006_read_indexes),
+    ("007_reps_alternative", _m007_reps_alternative),
 )
 
 

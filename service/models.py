@@ -131,6 +131,7 @@ class SetOut(BaseModel):
     end_s: float | None
     reps_detected: int | None
     reps_confirmed: int | None
+    reps_alternative: int | None = None
     confidence: float | None
     load_kg: float | None
     load_display_unit: str | None

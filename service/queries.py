@@ -34,7 +34,7 @@ def get_session(db: sqlite_utils.Database, session_id: int) -> dict[str, Any]:
     session["sets"] = list(
         db.query(
             """
-            select id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, confidence, load_kg,
+            select id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, reps_alternative, confidence, load_kg,
                    load_display_unit, rpe, rir, rest_before_s, algorithm, peak_hr_bpm, hrr60_bpm, rest_rmssd_ms
             from sets where session_id = ? order by idx
             """,
@@ -146,7 +146,7 @@ def get_set(db: sqlite_utils.Database, set_id: int) -> dict[str, Any]:
     return _one(
         db,
         """
-        select id, session_id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, confidence, load_kg,
+        select id, session_id, idx, exercise, start_s, end_s, reps_detected, reps_confirmed, reps_alternative, confidence, load_kg,
                load_display_unit, rpe, rir, rest_before_s, algorithm, peak_hr_bpm, hrr60_bpm, rest_rmssd_ms
         from sets where id = ?
         """,

@@ -147,7 +147,8 @@ def _record(name: str, stream: CleanStream, live: bool) -> dict[str, Any]:
         "set_end_s": clip(sets[-1].end_s) if sets else None,
         "confidence": round(min(s.confidence for s in sets), 3) if sets else 0.0,
         "sets": [{"start_s": clip(s.start_s), "end_s": clip(s.end_s), "reps": s.n_reps,
-                  "confidence": s.confidence, "rep_confidence": [r.confidence for r in s.reps]} for s in sets],
+                  "confidence": s.confidence, "alternative": s.alternative,
+                  "rep_confidence": [r.confidence for r in s.reps]} for s in sets],
         "notes": notes,
     }
     if delays is not None:
@@ -158,7 +159,8 @@ def _record(name: str, stream: CleanStream, live: bool) -> dict[str, Any]:
 def _text(rec: dict[str, Any]) -> str:
     lines = [f"{rec['file']}: {rec['reps']} reps in {len(rec['sets'])} set(s), confidence {rec['confidence']:.2f}"]
     for i, s in enumerate(rec["sets"], 1):
-        lines.append(f"  set {i}: {s['start_s']:.1f}-{s['end_s']:.1f} s, {s['reps']} reps, "
+        maybe = f" (or {s['alternative']})" if s["alternative"] is not None else ""
+        lines.append(f"  set {i}: {s['start_s']:.1f}-{s['end_s']:.1f} s, {s['reps']}{maybe} reps, "
                      f"confidence {s['confidence']:.2f}")
     if "rep_delay_s" in rec:
         shown = [d for d in rec["rep_delay_s"] if d is not None]

@@ -162,3 +162,20 @@ def test_a_part_counted_twice_per_rep_is_thinned_when_joined() -> None:
     later = [Lobe(lb.sign, lb.peak_s + 12.0, lb.peak_g, lb.area_gs, lb.start_s + 12.0, lb.end_s + 12.0,
                   lb.step_g, lb.stride_g) for lb in _rep_lobes(8)]  # then 8 reps of one wave each
     assert [s.n_reps for s in find_sets(strokes + later)] == [14]
+
+
+def test_set_confidence_tells_miscounted_sets_from_exact_ones() -> None:
+    rng = np.random.default_rng(2024)
+    exact, wrong, alternatives_right = [], [], 0
+    for placement, fs_hz in (("chest", 50.0), ("wrist", 25.0), ("upper_arm", 100.0)):
+        for exercise in ("squat", "bench_press", "deadlift", "barbell_row", "curl", "overhead_press", "push_up", "lunge"):
+            n = int(rng.integers(4, 14))
+            s = synth_set(exercise, n, placement=placement, fs_hz=fs_hz, rng=rng, irregular=bool(rng.random() < 0.3))
+            found = analyse_session(s.t_s, s.acc_g)
+            if len(found) == 1:
+                (exact if found[0].n_reps == n else wrong).append(found[0].confidence)
+                alternatives_right += found[0].n_reps != n and found[0].alternative == n
+    assert exact and wrong
+    auc = np.mean([(c > np.array(wrong)).mean() + 0.5 * (c == np.array(wrong)).mean() for c in exact])
+    assert auc > 0.75
+    assert alternatives_right >= 1

@@ -182,3 +182,13 @@ def test_live_page_resumes_the_latest_session_from_its_first_event(settings: Set
                            for sid in (session_id, other) for k in range(3)])
     first_of_latest = int(db.execute("select min(id) from live_events where session_id = ?", [other]).fetchone()[0])
     assert f'data-after="{first_of_latest - 1}"' in client.get("/live").text
+
+
+def test_an_unsure_set_says_which_two_counts_it_may_be(settings: Settings, client: TestClient, session_id: int) -> None:
+    db = open_db(settings.db_path)
+    db["sets"].insert({"session_id": session_id, "idx": 1, "exercise": "squat", "start_s": 10.0, "end_s": 40.0,
+                       "reps_detected": 10, "reps_alternative": 9, "confidence": 0.3, "algorithm": "test"})
+    db.conn.close()
+    page = client.get(f"/sessions/{session_id}").text
+    assert "probably 9 or 10" in page
+    assert client.get(f"/api/sessions/{session_id}").json()["sets"][0]["reps_alternative"] == 9
