@@ -21,6 +21,7 @@ import numpy as np
 
 from repcount.baseline import baseline_component, baseline_count, baseline_peaks, baseline_period
 from repcount.live import RepCounter
+from repcount.results import DetectedSet
 from repcount.session import analyse_session
 from repcount.synth import synth_session, synth_set
 
@@ -80,14 +81,34 @@ def spar_sets() -> list[tuple[dict[str, str], np.ndarray, np.ndarray]]:
         return [(rec, *read_csv(SPAR / "sets" / rec["file"])) for rec in csv.DictReader(f)]
 
 
+def confidence_line(label: str, found: list[tuple[int, list[DetectedSet]]]) -> None:
+    """How well the set confidence tells miscounted sets (recordings of one true and one detected set)."""
+    single = [(truth, d[0]) for truth, d in found if len(d) == 1]
+    ok = np.array([d.confidence for truth, d in single if d.n_reps == truth])
+    bad = [(truth, d) for truth, d in single if d.n_reps != truth]
+    if not len(ok) or not bad:
+        return
+    bad_c = np.array([d.confidence for _, d in bad])
+    auc = np.mean([(c > bad_c).mean() + 0.5 * (c == bad_c).mean() for c in ok])
+    flagged_ok = np.mean([d.alternative is not None for truth, d in single if d.n_reps == truth])
+    flagged_bad = np.mean([d.alternative is not None for _, d in bad])
+    named = np.mean([d.alternative == truth for truth, d in bad])
+    print(f"\nSet confidence, {label} ({len(single)} one-set recordings): AUC exact vs miscounted {auc:.2f}; "
+          f"'probably N or M' on {100 * flagged_ok:.0f} % of exact sets and {100 * flagged_bad:.0f} % of miscounted "
+          f"ones, naming the true count on {100 * named:.0f} % of the miscounted")
+
+
 def bench_spar(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> None:
     rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     agree: dict[str, list[bool]] = defaultdict(list)
+    found: list[tuple[int, list[DetectedSet]]] = []
     if not sets:
         return
     for rec, t, acc in sets:
         truth = int(rec["reps"])
-        ours = sum(s.n_reps for s in analyse_session(t, acc))
+        detected = analyse_session(t, acc)
+        found.append((truth, detected))
+        ours = sum(s.n_reps for s in detected)
         live = sum(s.n_reps for s in live_run(t, acc).sets)
         for g in (rec["exercise"], f"subject {rec['subject']}", "ALL"):
             rows[g]["ours"].append(ours - truth)
@@ -95,6 +116,7 @@ def bench_spar(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> Non
             agree[g].append(live == ours)
     table("SPAR (real, wrist, 50 Hz, 140 sets; per exercise and per subject; no per-set tuning)", rows,
               {g: f"{100 * np.mean(v):.0f}" for g, v in agree.items()})
+    confidence_line("SPAR", found)
 
 
 LOSO_GRID = [(d, p) for d in (0.5, 0.6, 0.7, 0.8) for p in (0.25, 0.5, 1.0)]
@@ -157,6 +179,7 @@ def bench_synth_sets(quick: bool) -> None:
     delays: list[tuple[int, float]] = []
     turn_errors: list[float] = []
     shown_retracted = np.zeros(2, dtype=int)
+    found: list[tuple[int, list[DetectedSet]]] = []
     n_each = 1 if quick else 2
     for placement, fs, speed in configs:
         for exercise in SYNTH_EXERCISES:
@@ -166,6 +189,7 @@ def bench_synth_sets(quick: bool) -> None:
                                  irregular=bool(rng.random() < 0.3))
                 t, acc = sess.t_s, sess.acc_g
                 sets = analyse_session(t, acc)
+                found.append((n, sets))
                 err, _ = _set_errors(sess, sets)
                 if err == 0 and len(sets) == 1:
                     turn_errors += [abs(r.turn_s - tr[1]) for r, tr in zip(sets[0].reps, sess.sets[0].rep_times)]
@@ -192,6 +216,7 @@ def bench_synth_sets(quick: bool) -> None:
           f"p95 {np.percentile(d3, 95):+.2f} s")
     shown, retracted = shown_retracted
     print(f"Live reps shown then retracted: {retracted} of {shown} ({100 * retracted / max(shown, 1):.1f} %)")
+    confidence_line("synthetic single sets", found)
     te = np.array(turn_errors)
     print(f"Turnaround time error on exactly counted single-set recordings, {len(te)} reps: "
           f"median {np.median(te):.2f} s, p90 {np.percentile(te, 90):.2f} s")
