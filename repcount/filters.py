@@ -87,6 +87,12 @@ class FilterState:
         )
 
 
+    def resumed(self, before: FilterState) -> FilterState:
+        """This fresh state, carrying on the principal axis, its covariance, the envelope and the poses of
+        ``before`` (the data paused briefly): the rep signal keeps its sign across the gap."""
+        return replace(self, cov_zi=before.cov_zi, env_zi=before.env_zi, axis=before.axis, poses=before.poses)
+
+
 @dataclass(frozen=True)
 class RepSignal:
     """Projected band-passed acceleration and its running RMS; running RMS of the magnitude in the step

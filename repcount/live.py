@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from repcount.filters import FilterState, filter_step
-from repcount.grid import GridChunk, GridState, grid_flush, grid_step
+from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets, provisional_reps
@@ -93,6 +93,7 @@ class RepCounter:
         self._pending = GridChunk.empty()
         self._grid = GridState()
         self._end_segment()
+        self._filters = None
         return list(self.sets)
 
     @property
@@ -106,8 +107,10 @@ class RepCounter:
             starts = np.concatenate(([0], starts))
         for a, b in zip(starts[:-1], starts[1:], strict=True):
             if chunk.segment_start[a]:
-                self._end_segment()
+                before = self._filters
                 self._filters = FilterState.start(chunk.acc_g[a])
+                if self._end_segment(next_s=float(chunk.t_s[a])) and before is not None:
+                    self._filters = self._filters.resumed(before)
             if self._filters is None:
                 continue
             self._filters, sig = filter_step(self._filters, chunk.acc_g[a:b])
@@ -157,11 +160,20 @@ class RepCounter:
         if min(self._now_s, open_start) - self._bout[-1].end_s > BOUT_GAP_S:
             self._close_bout()
 
-    def _end_segment(self) -> None:
+    def _end_segment(self, next_s: float | None = None) -> bool:
+        """End a run of data: close its open lobe, and the bout unless the data resumes (at ``next_s``)
+        within ``BOUT_GAP_S``: a set survives a short dropout (the gap is kept in the trace as NaN).
+        Returns True if the bout stays open across the gap."""
         self._add_lobes(lobe_flush(self._lobes))
         self._lobes = LobeState()
-        self._close_bout()
-        self._filters = None
+        if next_s is None or not self._bout or next_s - self._now_s > BOUT_GAP_S:
+            self._close_bout()
+            return False
+        t = np.arange(self._now_s + 1.0 / GRID_FS_HZ, next_s - 0.5 / GRID_FS_HZ, 1.0 / GRID_FS_HZ)
+        self._trace_t.append(t)
+        self._trace_bp.append(np.full((len(t), 3), np.nan))
+        self._trace_level.append(np.full((len(t), 3), np.nan))
+        return True
 
     def _close_bout(self) -> None:
         found = self._find(self._bout) if self._bout else []

@@ -54,7 +54,7 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     >>> round(doubled_period_s(t, x, 0.0, 30.0, 0.75), 2)
     1.5
     """
-    seg = bp_g[(t_s >= start_s) & (t_s <= end_s)]
+    seg = np.nan_to_num(bp_g[(t_s >= start_s) & (t_s <= end_s)])  # a short gap in the data is NaN: no motion
     if len(seg) < 4 * DOUBLE_RATIO[1] * spacing_s * GRID_FS_HZ:
         return None
     r = _autocorr(seg)

@@ -61,6 +61,7 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
+UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
@@ -353,7 +354,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     """Add the reps the set's own rhythm and motion find in gaps of about two periods and at its edges.
 
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
-    other reps: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
+    other reps; where the data is missing (a short dropout) the rhythm says how many reps it held: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
     are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
     is its correlation times its size match; the set's confidence says how clear its edges are
     (`_with_confidence`). Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
@@ -376,10 +377,18 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
         added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * min(size, 1.0 / size), 3)))
         return c
 
+    def unseen(c: float) -> float | None:
+        """A rep kept in rhythm while the data was missing (a dropout), at low confidence."""
+        k = int(np.searchsorted(trace[0], c))
+        if not 0 <= k < len(trace[0]) or np.isfinite(trace[1][k]).all():
+            return None
+        added.append(Rep(c - period / 2.0, c, c + period / 2.0, UNSEEN_CONFIDENCE))
+        return c
+
     for a, b in zip(turns[:-1], turns[1:], strict=True):
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
-            t = find(t + lo * period, b - lo * period)
+            t = find(t + lo * period, b - lo * period) or unseen(t + period)
     for step in (-1, 1):
         edge: float | None = float(turns[0] if step < 0 else turns[-1])
         for _ in range(MATCH_EDGE_REPS):
@@ -452,14 +461,15 @@ def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
     t, _, level = trace
     k = np.searchsorted(t, times_s)
     k = k[(k >= 0) & (k < len(t))]
+    k = k[np.isfinite(level[k]).all(axis=1)]
     return _unit(level[k].mean(axis=0)) if len(k) else None
 
 
 def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None) -> bool:
-    """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise)."""
+    """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise, as in a gap)."""
     t, _, level = trace
     k = int(np.searchsorted(t, time_s))
-    if rest is None or not 0 <= k < len(t) or time_s < t[0]:
+    if rest is None or not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():
         return True
     return float(np.dot(_unit(level[k]), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))
 

@@ -97,6 +97,17 @@ def test_short_gaps_are_bridged() -> None:
     assert abs(_count(s.t_s[keep], s.acc_g[keep]) - 10) <= 1
 
 
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_a_three_second_dropout_mid_set_keeps_one_set_and_its_rhythm(seed: int) -> None:
+    s = synth_set("squat", 10, placement="chest", fs_hz=50.0, rng=np.random.default_rng(seed))
+    start = s.sets[0].rep_times[5][0] + 0.2
+    keep = (s.t_s < start) | (s.t_s > start + 3.0)  # rep 6 falls in the gap
+    (found,) = analyse_session(s.t_s[keep], s.acc_g[keep])
+    assert found.n_reps == 10
+    unseen = [r for r in found.reps if start < r.turn_s < start + 3.0]
+    assert len(unseen) == 1 and unseen[0].confidence < 0.5
+
+
 def test_rep_phases_and_confidence() -> None:
     s = synth_set("squat", 8, placement="chest", fs_hz=50.0, rng=np.random.default_rng(1))
     (found,) = analyse_session(s.t_s, s.acc_g)
