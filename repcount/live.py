@@ -4,9 +4,10 @@ Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`
 (`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
-a few dozen) and reports the running count; a count that drops is reported as a retraction. Until a set is
-confirmed (three reps), two rep-like waves in a row are shown as two provisional reps (`provisional_reps`);
-if the bout then closes without a set, the drop to zero is flagged as a retraction too.
+a few dozen) and reports the running count; a count that drops is reported as a retraction. `repcount.display`
+adds what the display shows before `find_sets` confirms it: provisional reps before a set is confirmed (the
+first once it has gone out and come back) and reps after a pause; if the bout then closes without a set, the
+drop to zero is a retraction too, and reps shown beyond the final count are withdrawn before the set ends.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from repcount.filters import FilterState, filter_step
 from repcount.grid import GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets, provisional_reps
+from repcount.display import extra_reps, provisional_reps
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -133,8 +135,10 @@ class RepCounter:
             self._update_count(self._running_count(self._bout), withdrawn=True)
 
     def _running_count(self, bout: list[Lobe]) -> int:
-        confirmed = sum(s.n_reps for s in self._find(bout))
-        return confirmed or provisional_reps(bout)
+        found = self._find(bout)
+        if found:
+            return sum(s.n_reps for s in found) + extra_reps(bout, found[-1])
+        return provisional_reps(bout, [t for t, _ in self._still])
 
     def _look_early(self) -> None:
         """Raise the count as soon as the open lobe has passed its peak, if it adds a rep (live display only)."""
@@ -163,6 +167,8 @@ class RepCounter:
 
     def _close_bout(self) -> None:
         found = self._find(self._bout) if self._bout else []
+        if found:
+            self._update_count(sum(s.n_reps for s in found), withdrawn=True)  # reps shown beyond the final count
         if self._bout:
             self.sets.extend(found)
             end = self._bout[-1].end_s
