@@ -74,6 +74,7 @@ class RepCounter:
     _trace_t: list[np.ndarray] = field(default_factory=list)
     _trace_bp: list[np.ndarray] = field(default_factory=list)
     _count: int = 0
+    _held: bool = False  # a drop of the running count is being held back for one lobe
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
 
@@ -132,7 +133,10 @@ class RepCounter:
                 self._close_bout()
             self._bout.append(lobe)
         if lobes:
-            self._update_count(self._running_count(self._bout), withdrawn=True)
+            count = self._running_count(self._bout)
+            self._held = count < self._count and not self._held
+            if not self._held:  # a drop waits one lobe: the next often brings the count back (no flicker)
+                self._update_count(count, withdrawn=True)
 
     def _running_count(self, bout: list[Lobe]) -> int:
         found = self._find(bout)
@@ -176,6 +180,7 @@ class RepCounter:
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
             self._keep_trace(end)
         self._bout = []
+        self._held = False
         self._update_count(0, withdrawn=not found)
 
     def _trace(self) -> Trace:
