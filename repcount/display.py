@@ -7,8 +7,9 @@ So the display also shows:
 - before a set is confirmed (`provisional_reps`): two reps once two same-sign waves follow each other spaced
   like reps and alike in size; one rep once a first rep has gone out and come back, starting from a still pose
   (a set starts from a brace): two opposite waves alike in size (the way out and the way back), or, soon after
-  walking (which raises the lobe threshold, so the way out may not show), one long wave. The first rep stays
-  shown while its waves are recent;
+  set-up motion (walking, which also raises the lobe threshold so that the way out may not show, or a new
+  posture: lying down on the bench, bending over the bar), one long wave. The first rep stays shown while its
+  waves are recent;
 - after (`extra_reps`): each later wave of the set's sign that follows its last rep within a few rep periods
   and is alike in size to its reps.
 
@@ -31,7 +32,7 @@ PAIR_SPACING_S = (0.25, 4.5)  # peak to peak, the way out and the way back of a 
 PAIR_SPREAD = 2.5  # and this alike in peak and area
 LONG_WAVE_S = 0.8  # one wave alone must last this long
 LONG_WAVE_RISE_S = 2.5  # and peak this soon after it starts
-AFTER_WALK_S = 7.0  # and start this soon after walking
+AFTER_SETUP_S = 7.0  # and start this soon after walking or a new posture
 AFTER_STILL_S = 5.0  # a first rep starts this soon after a still pose was confirmed
 RECENT_S = 4.5  # and stays shown while its waves peaked this recently (before the bout's last wave)
 EXTEND_PERIODS = (0.65, 2.6)  # a wave of a confirmed set's sign this many rep periods after its last rep
@@ -78,22 +79,24 @@ def _after_still(start_s: float, still_s: Sequence[float]) -> bool:
     return any(0.0 <= start_s - t <= AFTER_STILL_S for t in still_s)
 
 
-def _after_walk(i: int, waves: Sequence[Wave], start_s: float) -> bool:
-    """A walking wave before wave ``i``, peaking at most ``AFTER_WALK_S`` before ``start_s``."""
-    return any(w.walking and start_s - w.peak_s <= AFTER_WALK_S for w in waves[:i])
+def _after_setup(i: int, waves: Sequence[Wave], start_s: float, postures_s: Sequence[float]) -> bool:
+    """Wave ``i`` starts at most ``AFTER_SETUP_S`` after walking or after a new posture was confirmed."""
+    walked = any(w.walking and start_s - w.peak_s <= AFTER_SETUP_S for w in waves[:i])
+    return walked or any(0.0 <= start_s - t <= AFTER_SETUP_S for t in postures_s)
 
 
-def _first_rep(waves: Sequence[Wave], starts_s: Sequence[float], still_s: Sequence[float]) -> bool:
+def _first_rep(waves: Sequence[Wave], starts_s: Sequence[float], still_s: Sequence[float],
+               postures_s: Sequence[float]) -> bool:
     recent = [i for i, w in enumerate(waves) if waves[-1].peak_s - w.peak_s <= RECENT_S]
     return any(
         (_long_wave(waves[i], starts_s[i]) and _after_still(starts_s[i], still_s)
-         and _after_walk(i, waves, starts_s[i]))
+         and _after_setup(i, waves, starts_s[i], postures_s))
         or (i > 0 and _out_and_back(waves[i - 1], waves[i]) and _after_still(starts_s[i - 1], still_s))
         for i in recent
     )
 
 
-def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = ()) -> int:
+def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = (), postures_s: Sequence[float] = ()) -> int:
     """Reps to show live before a set is confirmed: 0, 1 or 2 (``MIN_REPS - 1``).
 
     Parameters
@@ -102,6 +105,8 @@ def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = ()) -> in
         The open bout, in time order (the last lobe may still be open, seen once past its peak).
     still_s : sequence of float
         Times (s) at which the sensor was confirmed held still.
+    postures_s : sequence of float
+        Times (s) at which a new posture was confirmed (see `repcount.filters.FilterState`).
 
     Returns
     -------
@@ -118,7 +123,7 @@ def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = ()) -> in
     if run >= 2:
         return min(run, MIN_REPS - 1)
     starts_s = [lb.start_s for i, lb in enumerate(lobes) if i == 0 or lb.sign != lobes[i - 1].sign]
-    return int(bool(waves) and _first_rep(waves, starts_s, still_s))
+    return int(bool(waves) and _first_rep(waves, starts_s, still_s, postures_s))
 
 
 def extra_reps(lobes: Sequence[Lobe], last: DetectedSet) -> int:

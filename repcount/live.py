@@ -142,7 +142,7 @@ class RepCounter:
         found = self._find(bout)
         if found:
             return sum(s.n_reps for s in found) + extra_reps(bout, found[-1])
-        return provisional_reps(bout, [t for t, _ in self._still])
+        return provisional_reps(bout, [t for t, _ in self._still], self._postures_s)
 
     def _look_early(self) -> None:
         """Raise the count as soon as the open lobe has passed its peak, if it adds a rep (live display only)."""

@@ -24,6 +24,14 @@ def test_a_rep_that_went_out_and_came_back_after_a_brace_is_shown_as_one() -> No
     assert provisional_reps([_lobe(1, 3.0), _lobe(-1, 4.5, peak_g=0.8)], still_s=[1.5]) == 0  # halves unlike
 
 
+def test_one_long_wave_is_a_first_rep_only_right_after_set_up_motion() -> None:
+    wave = _lobe(-1, 9.0, half_s=0.8)  # the way out too small to clear the threshold: only the way back shows
+    assert provisional_reps([wave], still_s=[7.0], postures_s=[6.0]) == 1  # lay down on the bench, braced
+    walk = [_lobe(-1, 3.7, walking=True), _lobe(1, 4.0, walking=True)]
+    assert provisional_reps([*walk, wave], still_s=[7.0]) == 1  # walked out of the rack, braced
+    assert provisional_reps([wave], still_s=[7.0]) == 0  # a fidget while resting
+
+
 def test_two_same_sign_waves_spaced_like_reps_are_shown_as_two() -> None:
     lobes = [_lobe(1, 3.0), _lobe(-1, 4.5), _lobe(1, 6.0)]
     assert provisional_reps(lobes) == 2
