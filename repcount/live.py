@@ -4,10 +4,11 @@ Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`
 (`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
-a few dozen) and reports the running count; a count that drops is reported as a retraction. `repcount.display`
-adds what the display shows before `find_sets` confirms it: provisional reps before a set is confirmed (the
-first once it has gone out and come back) and reps after a pause; if the bout then closes without a set, the
-drop to zero is a retraction too, and reps shown beyond the final count are withdrawn before the set ends.
+a few dozen) and reports the running count; a count that drops (held back for one lobe, as the next one often
+brings it back) is reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
+confirms it: provisional reps before a set is confirmed (the first once it has gone out and come back) and reps
+after a pause; if the bout then closes without a set, the drop to zero is a retraction too, and reps shown
+beyond the final count are withdrawn before the set ends.
 """
 
 from __future__ import annotations
