@@ -4,9 +4,11 @@ Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`
 (`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
-a few dozen) and reports the running count; a count that drops is reported as a retraction. Until a set is
-confirmed (three reps), two rep-like waves in a row are shown as two provisional reps (`provisional_reps`);
-if the bout then closes without a set, the drop to zero is flagged as a retraction too.
+a few dozen) and reports the running count; a count that drops (held back for one lobe, as the next one often
+brings it back) is reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
+confirms it: provisional reps before a set is confirmed (the first once it has gone out and come back) and reps
+after a pause; if the bout then closes without a set, the drop to zero is a retraction too, and reps shown
+beyond the final count are withdrawn before the set ends.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from repcount.filters import FilterState, filter_step
 from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets, provisional_reps
+from repcount.display import extra_reps, provisional_reps
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -73,6 +76,7 @@ class RepCounter:
     _trace_bp: list[np.ndarray] = field(default_factory=list)
     _trace_level: list[np.ndarray] = field(default_factory=list)
     _count: int = 0
+    _held: bool = False  # a drop of the running count is being held back for one lobe
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
 
@@ -135,11 +139,16 @@ class RepCounter:
                 self._close_bout()
             self._bout.append(lobe)
         if lobes:
-            self._update_count(self._running_count(self._bout), withdrawn=True)
+            count = self._running_count(self._bout)
+            self._held = count < self._count and not self._held
+            if not self._held:  # a drop waits one lobe: the next often brings the count back (no flicker)
+                self._update_count(count, withdrawn=True)
 
     def _running_count(self, bout: list[Lobe]) -> int:
-        confirmed = sum(s.n_reps for s in self._find(bout))
-        return confirmed or provisional_reps(bout)
+        found = self._find(bout)
+        if found:
+            return sum(s.n_reps for s in found) + extra_reps(bout, found[-1])
+        return provisional_reps(bout, [t for t, _ in self._still], self._postures_s)
 
     def _look_early(self) -> None:
         """Raise the count as soon as the open lobe has passed its peak, if it adds a rep (live display only)."""
@@ -177,6 +186,8 @@ class RepCounter:
 
     def _close_bout(self) -> None:
         found = self._find(self._bout) if self._bout else []
+        if found:
+            self._update_count(sum(s.n_reps for s in found), withdrawn=True)  # reps shown beyond the final count
         if self._bout:
             self.sets.extend(found)
             end = self._bout[-1].end_s
@@ -184,6 +195,7 @@ class RepCounter:
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
             self._keep_trace(end)
         self._bout = []
+        self._held = False
         self._update_count(0, withdrawn=not found)
 
     def _trace(self) -> Trace:

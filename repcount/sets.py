@@ -12,7 +12,7 @@ they are joined, with the rep-sized waves between them. Each set is then checked
 (`_complete`): a last rep that ends in another pose is a re-rack, and a rep at an edge or in a two-period
 gap whose 3-axis motion matches the set's mean rep is counted. This is the only decision logic: live and offline
 both call `find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
-(`provisional_reps`).
+(`repcount.display`).
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much m
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
-PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
-PROVISIONAL_SPREAD = 1.6  # and the two waves shown must be this alike in peak and area
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
 JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
@@ -487,25 +485,3 @@ def _find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequen
         s for s in _find_runs(after, postures_s, still, trace) if s.start_s >= found.end_s
     ]
 
-
-def _alike(a: Wave, b: Wave) -> bool:
-    return bool(max(a.peak_g, b.peak_g) <= PROVISIONAL_SPREAD * min(a.peak_g, b.peak_g)
-                and max(a.area_gs, b.area_gs) <= PROVISIONAL_SPREAD * min(a.area_gs, b.area_gs))
-
-
-def provisional_reps(lobes: Sequence[Lobe]) -> int:
-    """Reps to show live before a set is confirmed (at most ``MIN_REPS - 1``).
-
-    The trailing same-sign waves of the bout that could start a set: not walking, at least
-    ``PROVISIONAL_PEAK_G`` tall, spaced like reps and alike in size. The count is withdrawn if no set follows.
-    """
-    waves = merge_lobes(lobes)
-    best = 0
-    for sign in (1, -1):
-        run: list[Wave] = []
-        for w in (w for w in waves if w.sign == sign):
-            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and _alike(w, run[-1])
-            usable = not w.walking and w.peak_g >= PROVISIONAL_PEAK_G
-            run = ([*run, w] if fits else [w]) if usable else []
-        best = max(best, len(run))
-    return min(best, MIN_REPS - 1) if best >= 2 else 0

@@ -1,0 +1,160 @@
+"""How many reps the live display shows beyond what `find_sets` has confirmed (live display only).
+
+`find_sets` needs three rep waves to confirm a set and takes a rep after a long pause in only once the next
+one follows; on its own the display would show the first rep with the third and a paused rep with the next.
+So the display also shows:
+
+- before a set is confirmed (`provisional_reps`): two reps once two same-sign waves follow each other spaced
+  like reps and alike in size; one rep once a first rep has gone out and come back, starting from a still pose
+  (a set starts from a brace): two opposite waves alike in size (the way out and the way back), or, soon after
+  set-up motion (walking, which also raises the lobe threshold so that the way out may not show, or a new
+  posture: lying down on the bench, bending over the bar), one long wave. The first rep stays shown while its
+  waves are recent;
+- after (`extra_reps`): each later wave of the set's sign that follows its last rep within a few rep periods
+  and is alike in size to its reps.
+
+Nothing here changes the sets: a count shown that the sets do not confirm is withdrawn as a retraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from repcount.lobes import Lobe
+from repcount.results import DetectedSet
+from repcount.sets import MIN_REPS, PERIOD_S, Wave, merge_lobes
+
+PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
+PROVISIONAL_SPREAD = 1.6  # two same-sign waves shown as two reps must be this alike in peak and area
+PAIR_SPACING_S = (0.25, 4.5)  # peak to peak, the way out and the way back of a first rep
+PAIR_SPREAD = 2.5  # and this alike in peak and area
+LONG_WAVE_S = 0.8  # one wave alone must last this long
+LONG_WAVE_RISE_S = 2.5  # and peak this soon after it starts
+AFTER_SETUP_S = 7.0  # and start this soon after walking or a new posture
+AFTER_STILL_S = 5.0  # a first rep starts this soon after a still pose was confirmed
+RECENT_S = 4.5  # and stays shown while its waves peaked this recently (before the bout's last wave)
+EXTEND_PERIODS = (0.65, 2.6)  # a wave of a confirmed set's sign this many rep periods after its last rep
+EXTEND_SPREAD = 2.0  # and this alike in peak and area to its median rep wave is shown as one more rep
+
+
+def _near(x: float, y: float, spread: float) -> bool:
+    return max(x, y) <= spread * min(x, y)
+
+
+def _alike(a: Wave, b: Wave, spread: float) -> bool:
+    return _near(a.peak_g, b.peak_g, spread) and _near(a.area_gs, b.area_gs, spread)
+
+
+def _usable(w: Wave) -> bool:
+    return not w.walking and w.peak_g >= PROVISIONAL_PEAK_G
+
+
+def _same_sign_run(waves: Sequence[Wave]) -> int:
+    """Length of the trailing run of same-sign waves spaced like reps and alike in size (the longer sign)."""
+    best = 0
+    for sign in (1, -1):
+        run: list[Wave] = []
+        for w in (w for w in waves if w.sign == sign):
+            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and _alike(
+                w, run[-1], PROVISIONAL_SPREAD)
+            run = ([*run, w] if fits else [w]) if _usable(w) else []
+        best = max(best, len(run))
+    return best
+
+
+def _out_and_back(a: Wave, b: Wave) -> bool:
+    """Two opposite waves that look like the two halves of one rep."""
+    return (_usable(a) and _usable(b) and PAIR_SPACING_S[0] <= b.peak_s - a.peak_s <= PAIR_SPACING_S[1]
+            and _alike(a, b, PAIR_SPREAD))
+
+
+def _long_wave(w: Wave, start_s: float) -> bool:
+    """One wave long enough to be a whole rep on its own."""
+    return _usable(w) and w.covered_s >= LONG_WAVE_S and w.peak_s - start_s <= LONG_WAVE_RISE_S
+
+
+def _after_still(start_s: float, still_s: Sequence[float]) -> bool:
+    return any(0.0 <= start_s - t <= AFTER_STILL_S for t in still_s)
+
+
+def _after_setup(i: int, waves: Sequence[Wave], start_s: float, postures_s: Sequence[float]) -> bool:
+    """Wave ``i`` starts at most ``AFTER_SETUP_S`` after walking or after a new posture was confirmed."""
+    walked = any(w.walking and start_s - w.peak_s <= AFTER_SETUP_S for w in waves[:i])
+    return walked or any(0.0 <= start_s - t <= AFTER_SETUP_S for t in postures_s)
+
+
+def _first_rep(waves: Sequence[Wave], starts_s: Sequence[float], still_s: Sequence[float],
+               postures_s: Sequence[float]) -> bool:
+    recent = [i for i, w in enumerate(waves) if waves[-1].peak_s - w.peak_s <= RECENT_S]
+    return any(
+        (_long_wave(waves[i], starts_s[i]) and _after_still(starts_s[i], still_s)
+         and _after_setup(i, waves, starts_s[i], postures_s))
+        or (i > 0 and _out_and_back(waves[i - 1], waves[i]) and _after_still(starts_s[i - 1], still_s))
+        for i in recent
+    )
+
+
+def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = (), postures_s: Sequence[float] = ()) -> int:
+    """Reps to show live before a set is confirmed: 0, 1 or 2 (``MIN_REPS - 1``).
+
+    Parameters
+    ----------
+    lobes : sequence of Lobe
+        The open bout, in time order (the last lobe may still be open, seen once past its peak).
+    still_s : sequence of float
+        Times (s) at which the sensor was confirmed held still.
+    postures_s : sequence of float
+        Times (s) at which a new posture was confirmed (see `repcount.filters.FilterState`).
+
+    Returns
+    -------
+    int
+        The provisional count; it is withdrawn (a retraction) if no set follows.
+
+    Examples
+    --------
+    >>> provisional_reps([])
+    0
+    """
+    waves = merge_lobes(lobes)
+    run = _same_sign_run(waves)
+    if run >= 2:
+        return min(run, MIN_REPS - 1)
+    starts_s = [lb.start_s for i, lb in enumerate(lobes) if i == 0 or lb.sign != lobes[i - 1].sign]
+    return int(bool(waves) and _first_rep(waves, starts_s, still_s, postures_s))
+
+
+def extra_reps(lobes: Sequence[Lobe], last: DetectedSet) -> int:
+    """Reps to show beyond a confirmed set while it goes on: later waves of the set's sign that follow its
+    last rep like reps (a rep after a long pause, a slow grinder) before `find_sets` takes them in.
+
+    Parameters
+    ----------
+    lobes : sequence of Lobe
+        The open bout, in time order (the last lobe may still be open, seen once past its peak).
+    last : DetectedSet
+        The last set `find_sets` confirmed in the bout.
+
+    Returns
+    -------
+    int
+        Reps to add to the confirmed count; withdrawn (a retraction) if the set does not take them in.
+    """
+    waves = merge_lobes(lobes)
+    turns = [r.turn_s for r in last.reps]
+    run = [w for w in waves if any(abs(w.peak_s - t) < 1e-9 for t in turns)]
+    if len(run) < 2:
+        return 0
+    period_s = float(np.median(np.diff(turns)))
+    peak_g = float(np.median([w.peak_g for w in run]))
+    area_gs = float(np.median([w.area_gs for w in run]))
+    prev_s, extra = turns[-1], 0
+    for w in (w for w in waves if w.sign == run[0].sign and w.peak_s > turns[-1]):
+        fits = EXTEND_PERIODS[0] <= (w.peak_s - prev_s) / period_s <= EXTEND_PERIODS[1]
+        alike = _near(w.peak_g, peak_g, EXTEND_SPREAD) and _near(w.area_gs, area_gs, EXTEND_SPREAD)
+        if not (fits and alike and not w.walking):
+            break
+        prev_s, extra = w.peak_s, extra + 1
+    return extra
