@@ -76,6 +76,7 @@ class RepCounter:
     _trace_bp: list[np.ndarray] = field(default_factory=list)
     _trace_level: list[np.ndarray] = field(default_factory=list)
     _count: int = 0
+    _data_start_s: float = -np.inf  # where the data (after the last long gap) begins
     _held: bool = False  # a drop of the running count is being held back for one lobe
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
@@ -115,6 +116,8 @@ class RepCounter:
                 self._filters = FilterState.start(chunk.acc_g[a])
                 if self._end_segment(next_s=float(chunk.t_s[a])) and before is not None:
                     self._filters = self._filters.resumed(before)
+                else:
+                    self._data_start_s = float(chunk.t_s[a])
             if self._filters is None:
                 continue
             self._filters, sig = filter_step(self._filters, chunk.acc_g[a:b])
@@ -215,7 +218,8 @@ class RepCounter:
 
     def _find(self, bout: list[Lobe]) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S
-        return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace())
+        return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace(),
+                         self._data_start_s)
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
         """Report a new running count; a drop is a retraction unless a set just ended with its reps kept

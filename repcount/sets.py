@@ -60,6 +60,8 @@ MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
+CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods before the first turnaround ...
+CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
@@ -328,14 +330,15 @@ def _join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[Detecte
 
 
 def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
-              trace: Trace | None = None) -> list[DetectedSet]:
+              trace: Trace | None = None, data_start_s: float = -np.inf) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
 
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
     of the move into it (lying down, bending to the bar) is not part of any rep. ``still`` are the poses
     where the sensor was held still: the last one before a set is its start position. ``trace`` is the
     band-passed 3-axis signal over the bout, used to tell one wave per rep from two (`repcount.period`).
-    Two runs of one set split by a short pause are joined (`_join_pauses`).
+    Two runs of one set split by a short pause are joined (`_join_pauses`). ``data_start_s`` is where the
+    data begins: a recording cut in the middle of a set's first rep counts it (`_cut_first_rep`).
     """
     if postures_s:
         p = np.asarray(postures_s)
@@ -345,7 +348,35 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
         return found
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
     starts = [s.reps[0].turn_s for s in found] + [np.inf]
-    return [_complete(s, trace, lo, hi) for s, lo, hi in zip(found, ends[:-1], starts[1:], strict=True)]
+    done = [_complete(s, trace, lo, hi) for s, lo, hi in zip(found, ends[:-1], starts[1:], strict=True)]
+    return [_cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
+
+
+def _cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: Sequence[Pose]) -> DetectedSet:
+    """Count the rep the start of the data cut: a recording that begins in motion (no still pose before the
+    set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there.
+
+    A set recorded from rest never starts like this; a recording trimmed to the exercise often starts in
+    the middle of the first rep, whose second half alone does not make a wave like the others.
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    period = float(np.median(np.diff(turns)))
+    lead = turns[0] - data_start_s
+    if not CUT_REP_PERIODS[0] * period <= lead <= CUT_REP_PERIODS[1] * period:
+        return found
+    if any(data_start_s <= t <= turns[0] for t, _ in still):
+        return found
+    t, bp, _ = trace
+    before = (t >= data_start_s) & (t <= turns[0] - period / 2.0)
+    inside = (t >= turns[0] - period / 2.0) & (t <= turns[-1] + period / 2.0)
+    if before.sum() < 2 or not inside.any():
+        return found
+    rms = [float(np.sqrt(np.nanmean(np.sum(bp[m] ** 2, axis=1)))) for m in (before, inside)]
+    if not rms[0] >= CUT_REP_RMS * rms[1]:
+        return found
+    c = max(turns[0] - period, data_start_s)
+    reps = (Rep(max(c - period / 2.0, data_start_s), c, c + period / 2.0, UNSEEN_CONFIDENCE), *found.reps)
+    return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
 
 
 def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:

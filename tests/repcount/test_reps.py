@@ -68,6 +68,14 @@ def test_a_rep_that_moves_like_the_others_is_counted_though_its_wave_is_small(na
     assert min(r.confidence for r in found.reps) < 0.9 * np.median([r.confidence for r in found.reps])
 
 
+def test_a_recording_cut_in_the_middle_of_the_first_rep_counts_it_with_doubt() -> None:
+    data = np.loadtxt(FIXTURES / "spar_S4_dumbbell_row_R.csv", delimiter=",", skiprows=1)
+    (found,) = analyse_session(data[:, 0], data[:, 1:4])
+    assert found.n_reps == 20 and found.alternative == 19
+    assert found.reps[0].confidence < 0.5 <= float(np.median([r.confidence for r in found.reps]))
+    assert found.reps[0].start_s >= data[0, 0]
+
+
 @pytest.mark.parametrize(("exercise", "fs_hz", "seed"), [("deadlift", 50.0, 1), ("curl", 25.0, 7), ("bench_press", 50.0, 7)])
 def test_a_rerack_or_fidget_right_after_the_last_rep_is_not_a_rep(exercise: str, fs_hz: float, seed: int) -> None:
     s = synth_set(exercise, 8, placement="chest", fs_hz=fs_hz, rng=np.random.default_rng(seed))
