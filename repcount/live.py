@@ -148,7 +148,7 @@ class RepCounter:
                 self._update_count(count, withdrawn=True)
 
     def _running_count(self, bout: list[Lobe]) -> int:
-        found = self._find(bout)
+        found = self._find(bout, rated=False)
         if found:
             return sum(s.n_reps for s in found) + extra_reps(bout, found[-1])
         return provisional_reps(bout, [t for t, _ in self._still], self._postures_s)
@@ -216,10 +216,10 @@ class RepCounter:
         k = int(np.searchsorted(t, from_s))
         self._trace_t, self._trace_bp, self._trace_level = ([t[k:]], [bp[k:]], [level[k:]]) if k < len(t) else ([], [], [])
 
-    def _find(self, bout: list[Lobe]) -> list[DetectedSet]:
+    def _find(self, bout: list[Lobe], *, rated: bool = True) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S
         return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace(),
-                         self._data_start_s)
+                         self._data_start_s, rated=rated)
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
         """Report a new running count; a drop is a retraction unless a set just ended with its reps kept

@@ -330,7 +330,7 @@ def _join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[Detecte
 
 
 def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
-              trace: Trace | None = None, data_start_s: float = -np.inf) -> list[DetectedSet]:
+              trace: Trace | None = None, data_start_s: float = -np.inf, *, rated: bool = True) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
 
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
@@ -338,7 +338,8 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     where the sensor was held still: the last one before a set is its start position. ``trace`` is the
     band-passed 3-axis signal over the bout, used to tell one wave per rep from two (`repcount.period`).
     Two runs of one set split by a short pause are joined (`_join_pauses`). ``data_start_s`` is where the
-    data begins: a recording cut in the middle of a set's first rep counts it (`_cut_first_rep`).
+    data begins: a recording cut in the middle of a set's first rep counts it (`_cut_first_rep`). With
+    ``rated`` false the sets keep a provisional confidence (the live running count needs only the reps).
     """
     if postures_s:
         p = np.asarray(postures_s)
@@ -348,7 +349,10 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
         return found
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
     starts = [s.reps[0].turn_s for s in found] + [np.inf]
-    done = [_complete(s, trace, lo, hi) for s, lo, hi in zip(found, ends[:-1], starts[1:], strict=True)]
+    bounds = list(zip(ends[:-1], starts[1:], strict=True))
+    done = [_complete(s, trace, lo, hi) for s, (lo, hi) in zip(found, bounds, strict=True)]
+    if rated:
+        done = [_with_confidence(s, trace, lo, hi) for s, (lo, hi) in zip(done, bounds, strict=True)]
     return [_cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
 
 
@@ -385,8 +389,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
     other reps; where the data is missing (a short dropout) the rhythm says how many reps it held: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
     are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
-    is its correlation times its size match; the set's confidence says how clear its edges are
-    (`_with_confidence`). Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
+    is its correlation times its size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
     ends elsewhere is dropped first (`_drop_last_move`).
     """
     found = _drop_last_move(found, trace)
@@ -426,7 +429,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
                 a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
                 edge = find(a_s, b_s, step)
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
-    return _with_confidence(DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence), trace, lo_s, hi_s)
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
 
 def _with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:

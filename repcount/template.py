@@ -14,12 +14,11 @@ from repcount.grid import GRID_FS_HZ
 MIN_COVER = 0.6  # a window cut by the end of the data is compared on what is left, if at least this much
 
 
-def _window(t_s: np.ndarray, bp_g: np.ndarray, centre_s: float, half: int) -> np.ndarray:
-    """The (2 * half + 1, 3) samples around ``centre_s``, NaN where the data does not reach."""
-    k = int(np.searchsorted(t_s, centre_s))
-    idx = np.arange(k - half, k + half + 1)
-    out = np.full((len(idx), 3), np.nan)
-    ok = (idx >= 0) & (idx < len(t_s))
+def _windows(bp_g: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
+    """The (len(centres), 2 * half + 1, 3) samples around each centre index, NaN where the data does not reach."""
+    idx = centres[:, None] + np.arange(-half, half + 1)[None, :]
+    ok = (idx >= 0) & (idx < len(bp_g))
+    out = np.full(idx.shape + (3,), np.nan)
     out[ok] = bp_g[idx[ok]]
     return out
 
@@ -44,7 +43,7 @@ def rep_template(t_s: np.ndarray, bp_g: np.ndarray, turns_s: np.ndarray, period_
         (2 * h + 1, 3) with h = half a period in grid samples; NaN where no rep's window had data.
     """
     half = max(int(round(0.5 * period_s * GRID_FS_HZ)), 1)
-    wins = np.stack([_window(t_s, bp_g, t, half) for t in turns_s])
+    wins = _windows(bp_g, np.searchsorted(t_s, turns_s), half)
     counts = np.sum(np.isfinite(wins[:, :, 0]), axis=0)
     total = np.nansum(wins, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -69,7 +68,7 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     time, correlation, size : float, float, float
         The candidate's centre (s), its normalised correlation with the template over all axes (in [-1, 1])
         and its RMS over the template's on the same samples; (nan, 0, 0) if no window in the range has at
-        least ``MIN_COVER`` of its samples within the data.
+        least ``MIN_COVER`` of its samples within the data (and not in a gap).
 
     Examples
     --------
@@ -80,15 +79,15 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     [12.5, 1.0, 0.5]
     """
     half = (len(template) - 1) // 2
-    best = (float("nan"), 0.0, 0.0)
-    for k in np.flatnonzero((t_s >= lo_s) & (t_s <= hi_s)):
-        win = _window(t_s, bp_g, float(t_s[k]), half)
-        ok = np.isfinite(win[:, 0]) & np.isfinite(template[:, 0])
-        if ok.sum() < MIN_COVER * len(template):
-            continue
-        a, b = win[ok], template[ok]
-        na, nb = float(np.sqrt(np.sum(a * a))), float(np.sqrt(np.sum(b * b)))
-        r = float(np.sum(a * b)) / max(na * nb, 1e-12)
-        if r > best[1]:
-            best = (float(t_s[k]), r, na / max(nb, 1e-12))
-    return best
+    ks = np.flatnonzero((t_s >= lo_s) & (t_s <= hi_s))
+    wins = _windows(bp_g, ks, half)
+    ok = np.isfinite(wins[:, :, 0]) & np.isfinite(template[None, :, 0])
+    a = np.where(ok[:, :, None], wins, 0.0)
+    b = np.where(ok[:, :, None], template[None, :, :], 0.0)
+    na, nb = np.sqrt(np.sum(a * a, axis=(1, 2))), np.sqrt(np.sum(b * b, axis=(1, 2)))
+    r = np.sum(a * b, axis=(1, 2)) / np.maximum(na * nb, 1e-12)
+    r[ok.sum(axis=1) < MIN_COVER * len(template)] = -np.inf
+    if not len(r) or not np.isfinite(r.max()):
+        return float("nan"), 0.0, 0.0
+    k = int(np.argmax(r))
+    return float(t_s[ks[k]]), float(r[k]), float(na[k] / max(float(nb[k]), 1e-12))
