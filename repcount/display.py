@@ -35,7 +35,7 @@ LONG_WAVE_RISE_S = 2.5  # and peak this soon after it starts
 AFTER_SETUP_S = 7.0  # and start this soon after walking or a new posture
 AFTER_STILL_S = 5.0  # a first rep starts this soon after a still pose was confirmed
 RECENT_S = 4.5  # and stays shown while its waves peaked this recently (before the bout's last wave)
-EXTEND_PERIODS = (0.65, 2.6)  # a wave of a confirmed set's sign this many rep periods after its last rep
+EXTEND_PERIODS = (0.65, 2.0)  # a wave of a confirmed set's sign this many rep periods after its last rep
 EXTEND_SPREAD = 2.0  # and this alike in peak and area to its median rep wave is shown as one more rep
 
 
