@@ -210,8 +210,7 @@ def bench_synth_sets(quick: bool) -> None:
     d2 = np.array([x for k, x in delays if k >= 2])
     d3 = np.array([x for k, x in delays if k >= 3])
     print(f"\nLive detection delay (live count reaches k minus true end of rep k), {len(d)} reps: "
-          f"median {np.median(d):+.2f} s, p95 {np.percentile(d, 95):+.2f} s; reps 2 onwards (two provisional "
-          f"reps are shown once two rep-like waves follow each other): median {np.median(d2):+.2f} s, "
+          f"median {np.median(d):+.2f} s, p95 {np.percentile(d, 95):+.2f} s; reps 2 onwards: median {np.median(d2):+.2f} s, "
           f"p95 {np.percentile(d2, 95):+.2f} s; reps 3 onwards: median {np.median(d3):+.2f} s, "
           f"p95 {np.percentile(d3, 95):+.2f} s")
     shown, retracted = shown_retracted
