@@ -15,6 +15,7 @@ import csv
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,21 @@ def _fit_score(errors: np.ndarray) -> tuple[float, float, float]:
     return float(np.mean(errors == 0)), float(np.mean(np.abs(errors) <= 1)), -float(np.mean(np.abs(errors)))
 
 
+def loso_table(subjects: np.ndarray, errors: np.ndarray, labels: list[str], column: str,
+               score: Callable[[np.ndarray], tuple[float, ...]]) -> None:
+    """Print leave-one-subject-out: per held-out subject the setting (row of ``errors``) scoring best on the
+    others, and its errors there."""
+    print(f"| held-out subject | {column} | sets | exact % | within 1 % | MAE | bias |")
+    print("|---|---|---|---|---|---|---|")
+    held_out: list[int] = []
+    for subject in sorted(set(subjects), key=lambda s: int(s[1:])):
+        train = subjects != subject
+        best = max(range(len(labels)), key=lambda i: score(errors[i, train]))
+        held_out += errors[best, ~train].tolist()
+        print(f"| {subject} | {labels[best]} | {stats(errors[best, ~train].tolist())} |")
+    print(f"| ALL | | {stats(held_out)} |")
+
+
 def bench_spar_loso(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> None:
     """The baseline with its peak distance (periods) and prominence (std) chosen on 9 subjects, scored on the 10th."""
     if not sets:
@@ -139,16 +155,7 @@ def bench_spar_loso(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -
         errors[:, j] = [len(baseline_peaks(y, period, d, p)) - int(rec["reps"]) for d, p in LOSO_GRID]
     print("\n### SPAR leave-one-subject-out: the baseline's min peak distance (periods) and prominence (std) "
           f"fitted on the other 9 subjects (grid {len(LOSO_GRID)}: distance 0.5-0.8, prominence 0.25-1)\n")
-    print("| held-out subject | fitted distance, prominence | sets | exact % | within 1 % | MAE | bias |")
-    print("|---|---|---|---|---|---|---|")
-    held_out: list[int] = []
-    for subject in sorted(set(subjects), key=lambda s: int(s[1:])):
-        train = subjects != subject
-        best = max(range(len(LOSO_GRID)), key=lambda i: _fit_score(errors[i, train]))
-        held_out += errors[best, ~train].tolist()
-        d, p = LOSO_GRID[best]
-        print(f"| {subject} | {d:g}, {p:g} | {stats(errors[best, ~train].tolist())} |")
-    print(f"| ALL | | {stats(held_out)} |")
+    loso_table(subjects, errors, [f"{d:g}, {p:g}" for d, p in LOSO_GRID], "fitted distance, prominence", _fit_score)
 
 
 CUT_GRID = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
@@ -171,16 +178,8 @@ def bench_cut_rep_loso(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]
         repcount_sets.CUT_REP_PERIODS = chosen
     print(f"\n### SPAR leave-one-subject-out: ours with the cut-first-rep threshold (periods) chosen on the other 9 "
           f"subjects (grid {CUT_GRID[0]:g}-{CUT_GRID[-1]:g}; shipped: {chosen[0]:g})\n")
-    print("| held-out subject | chosen | sets | exact % | within 1 % | MAE | bias |")
-    print("|---|---|---|---|---|---|---|")
-    held_out: list[int] = []
-    for subject in sorted(set(subjects), key=lambda s: int(s[1:])):
-        train = subjects != subject
-        best = max(range(len(CUT_GRID)), key=lambda i: (np.mean(np.abs(errors[i, train]) <= 1),
-                                                       np.mean(errors[i, train] == 0), -CUT_GRID[i]))
-        held_out += errors[best, ~train].tolist()
-        print(f"| {subject} | {CUT_GRID[best]:g} | {stats(errors[best, ~train].tolist())} |")
-    print(f"| ALL | | {stats(held_out)} |")
+    loso_table(subjects, errors, [f"{c:g}" for c in CUT_GRID], "chosen",
+               lambda e: (float(np.mean(np.abs(e) <= 1)), float(np.mean(e == 0))))
 
 
 def _set_errors(sess, detected) -> tuple[int, float]:
