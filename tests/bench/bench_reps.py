@@ -218,6 +218,25 @@ def _delays(sess, counter: RepCounter) -> list[tuple[int, float]]:
     return out
 
 
+def _kept_delays(sess, counter: RepCounter) -> list[float]:
+    """For each truth rep k: the time from which the live count stays >= k until the set ends (the first drop
+    to 0 that is not a retraction), minus the rep's end; inf if it never stays."""
+    out = []
+    for truth in sess.sets:
+        events = [ev for ev in counter.events if truth.start_s - 10 <= ev.t_s <= truth.end_s + 15]
+        end = next((i for i, ev in enumerate(events) if ev.count == 0 and not ev.retracted and ev.t_s > truth.start_s),
+                   len(events))
+        since: dict[int, float] = {}
+        prev = 0
+        for ev in events[:end]:
+            since.update({k: ev.t_s for k in range(prev + 1, ev.count + 1)})
+            for k in range(ev.count + 1, prev + 1):
+                since.pop(k, None)
+            prev = ev.count
+        out += [since.get(k, np.inf) - rep_end for k, (_, _, rep_end) in enumerate(truth.rep_times, start=1)]
+    return out
+
+
 def bench_synth_sets(quick: bool) -> None:
     rng = np.random.default_rng(2024)
     configs = [("chest", 200.0, 1.0), ("chest", 25.0, 1.0), ("wrist", 50.0, 1.0), ("wrist", 10.0, 1.0),
@@ -225,6 +244,7 @@ def bench_synth_sets(quick: bool) -> None:
     rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     agree: dict[str, list[bool]] = defaultdict(list)
     delays: list[tuple[int, float]] = []
+    kept: list[float] = []
     turn_errors: list[float] = []
     shown_retracted = np.zeros(2, dtype=int)
     found: list[tuple[int, list[DetectedSet]]] = []
@@ -246,6 +266,7 @@ def bench_synth_sets(quick: bool) -> None:
                 base = baseline_count(t[lo:hi], acc[lo:hi]) - n
                 counter = live_run(t, acc)
                 delays += _delays(sess, counter)
+                kept += _kept_delays(sess, counter)
                 shown_retracted += shown_and_retracted(counter)
                 live_n = sum(s.n_reps for s in counter.sets)
                 for g in (f"{placement} {fs:g}Hz x{speed:g}", exercise, "ALL"):
@@ -261,6 +282,10 @@ def bench_synth_sets(quick: bool) -> None:
           f"median {np.median(d):+.2f} s, p95 {np.percentile(d, 95):+.2f} s; reps 2 onwards: median {np.median(d2):+.2f} s, "
           f"p95 {np.percentile(d2, 95):+.2f} s; reps 3 onwards: median {np.median(d3):+.2f} s, "
           f"p95 {np.percentile(d3, 95):+.2f} s")
+    k = np.array(kept)
+    print(f"Counting a rep only from when the live count stays at it until the set ends: {len(k)} truth reps, "
+          f"median {np.median(k):+.2f} s, p95 {np.percentile(k, 95):+.2f} s after the rep's end; "
+          f"{100 * np.mean(k > 1.0):.1f} % later than 1 s (never shown counts as late)")
     shown, retracted = shown_retracted
     print(f"Live reps shown then retracted: {retracted} of {shown} ({100 * retracted / max(shown, 1):.1f} %)")
     confidence_line("synthetic single sets", found)
