@@ -356,6 +356,24 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     return [_cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
 
 
+def _period_s(reps: Sequence[Rep]) -> float:
+    """A set's rep period: the median spacing of its turnarounds (s)."""
+    return float(np.median(np.diff([r.turn_s for r in reps])))
+
+
+def _beyond(edge_s: float, step: int, period_s: float, lo_s: float, hi_s: float) -> tuple[float, float]:
+    """Where a rep just before (``step`` -1) or after (+1) a set's edge turnaround would turn:
+    ``MATCH_SPACING`` periods away, and ``MATCH_SPACING[0]`` periods clear of the neighbouring set's edge."""
+    near, far = (edge_s + step * m * period_s for m in MATCH_SPACING)
+    pad = MATCH_SPACING[0] * period_s
+    return (max(far, lo_s + pad), near) if step < 0 else (near, min(far, hi_s - pad))
+
+
+def _size_match(size: float) -> float:
+    """1 for a candidate as big as the template, less for one smaller or bigger."""
+    return min(size, 1.0 / size)
+
+
 def _cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: Sequence[Pose]) -> DetectedSet:
     """Count the rep the start of the data cut: a recording that begins in motion (no still pose before the
     set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there.
@@ -364,7 +382,7 @@ def _cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still:
     the middle of the first rep, whose second half alone does not make a wave like the others.
     """
     turns = np.array([r.turn_s for r in found.reps])
-    period = float(np.median(np.diff(turns)))
+    period = _period_s(found.reps)
     lead = turns[0] - data_start_s
     if not CUT_REP_PERIODS[0] * period <= lead <= CUT_REP_PERIODS[1] * period:
         return found
@@ -387,16 +405,17 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     """Add the reps the set's own rhythm and motion find in gaps of about two periods and at its edges.
 
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
-    other reps; where the data is missing (a short dropout) the rhythm says how many reps it held: its 3-axis motion correlates with their mean (`repcount.template`). ``lo_s`` and ``hi_s``
-    are the neighbouring sets' nearest turnarounds; nothing is added beyond them. An added rep's confidence
-    is its correlation times its size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that
-    ends elsewhere is dropped first (`_drop_last_move`).
+    other reps: its 3-axis motion correlates with their mean (`repcount.template`). Where the data is missing
+    (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
+    nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
+    size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
+    elsewhere is dropped first (`_drop_last_move`).
     """
     found = _drop_last_move(found, trace)
     turns = np.array([r.turn_s for r in found.reps])
-    period = float(np.median(np.diff(turns)))
+    period = _period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
-    lo, hi = MATCH_SPACING
+    lo = MATCH_SPACING[0]
     added: list[Rep] = []
     rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
 
@@ -406,7 +425,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
-        added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * min(size, 1.0 / size), 3)))
+        added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * _size_match(size), 3)))
         return c
 
     def unseen(c: float) -> float | None:
@@ -425,9 +444,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
         edge: float | None = float(turns[0] if step < 0 else turns[-1])
         for _ in range(MATCH_EDGE_REPS):
             if edge is not None:
-                near, far = edge + step * lo * period, edge + step * hi * period
-                a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
-                edge = find(a_s, b_s, step)
+                edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
@@ -441,31 +458,36 @@ def _with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float)
     for rep-like motion beyond an edge) is the alternative, for "probably 9 or 10".
     """
     turns = np.array([r.turn_s for r in found.reps])
-    period = float(np.median(np.diff(turns)))
+    period = _period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
-    lo, hi = MATCH_SPACING
     scores: list[tuple[float, int]] = []
     for k, step in ((0, -1), (len(turns) - 1, 1)):
-        others = rep_template(trace[0], trace[1], np.delete(turns, k), period)
-        scores.append((_likeness(trace, others, turns[k] - 0.15 * period, turns[k] + 0.15 * period, 1.0), -1))
-        near, far = turns[k] + step * lo * period, turns[k] + step * hi * period
-        a_s, b_s = (max(far, lo_s + lo * period), near) if step < 0 else (near, min(far, hi_s - lo * period))
-        scores.append((1.0 - _likeness(trace, template, a_s, b_s, 0.0), 1))
+        scores.append((_likeness(_match_among(trace, found.reps, k, period), 1.0), -1))
+        a_s, b_s = _beyond(turns[k], step, period, lo_s, hi_s)
+        match = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (np.nan, 0.0, 0.0)
+        scores.append((1.0 - _likeness(match, 0.0), 1))
     weakest, direction = min(scores)
     alternative = found.n_reps + direction if weakest < UNSURE else None
     return DetectedSet(found.start_s, found.end_s, found.reps, round(float(np.clip(weakest, 0.0, 1.0)), 3), alternative)
 
 
-def _likeness(trace: Trace, template: np.ndarray, a_s: float, b_s: float, unknown: float) -> float:
-    """Best correlation times size match with ``template`` between ``a_s`` and ``b_s``; ``unknown`` if no data."""
-    c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (np.nan, 0.0, 0.0)
-    return unknown if np.isnan(c) else max(r, 0.0) * min(size, 1.0 / size)
+def _likeness(match: tuple[float, float, float], unknown: float) -> float:
+    """Correlation times size match of a `best_match` result; ``unknown`` if it found no data."""
+    c, r, size = match
+    return unknown if np.isnan(c) else max(r, 0.0) * _size_match(size)
+
+
+def _match_among(trace: Trace, reps: Sequence[Rep], k: int, period_s: float) -> tuple[float, float, float]:
+    """How rep ``k`` matches the mean of the set's other reps (`best_match` near its turnaround)."""
+    others = rep_template(trace[0], trace[1], np.array([r.turn_s for i, r in enumerate(reps) if i != k]), period_s)
+    turn_s = reps[k].turn_s
+    return best_match(trace[0], trace[1], others, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
 
 
 def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
     """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
     bar down, getting up; a rep comes back to where the sensor is between reps) or that moves unlike the
-    other reps (a fidget: `_moves_like`).
+    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``).
 
     Only the end is checked: before the first rep the lifter braces still, after the last one they rack
     straight away, so only there does such a move fall into the set's rhythm.
@@ -473,19 +495,13 @@ def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
     reps = found.reps
     if len(reps) <= MIN_REPS:
         return found
-    period = float(np.median(np.diff([r.turn_s for r in reps])))
+    period = _period_s(reps)
     inner = reps[:-1]
     rest = _rest_pose(trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
-    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest) and _moves_like(trace, reps[-1].turn_s, inner, period):
+    c, r, _ = _match_among(trace, reps, len(reps) - 1, period)
+    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest) and (np.isnan(c) or r >= LAST_REP_MIN_R):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
-
-
-def _moves_like(trace: Trace, turn_s: float, reps: Sequence[Rep], period_s: float) -> bool:
-    """False if the 3-axis motion around ``turn_s`` clearly differs from the mean of ``reps`` (a fidget)."""
-    template = rep_template(trace[0], trace[1], np.array([r.turn_s for r in reps]), period_s)
-    c, r, _ = best_match(trace[0], trace[1], template, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
-    return bool(np.isnan(c) or r >= LAST_REP_MIN_R)
 
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
@@ -498,7 +514,8 @@ def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
 
 
 def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None) -> bool:
-    """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise, as in a gap)."""
+    """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise,
+    as in a gap)."""
     t, _, level = trace
     k = int(np.searchsorted(t, time_s))
     if rest is None or not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():

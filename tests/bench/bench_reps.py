@@ -203,15 +203,19 @@ def _set_errors(sess, detected) -> tuple[int, float]:
     return sum(s.n_reps for s in detected) - len(sess.sets[0].rep_times), 0.0
 
 
+def _set_events(counter: RepCounter, truth) -> list:
+    """The live count events around one truth set (from 10 s before it to 15 s after)."""
+    return [ev for ev in counter.events if truth.start_s - 10 <= ev.t_s <= truth.end_s + 15]
+
+
 def _delays(sess, counter: RepCounter) -> list[tuple[int, float]]:
     """For each truth rep k of each set: (k, time the live count first reached k minus the rep's end)."""
     out = []
     for truth in sess.sets:
         reached: dict[int, float] = {}
-        for ev in counter.events:
-            if truth.start_s - 10 <= ev.t_s <= truth.end_s + 15:
-                for k in range(1, ev.count + 1):
-                    reached.setdefault(k, ev.t_s)
+        for ev in _set_events(counter, truth):
+            for k in range(1, ev.count + 1):
+                reached.setdefault(k, ev.t_s)
         for k, (_, _, end) in enumerate(truth.rep_times, start=1):
             if k in reached:
                 out.append((k, reached[k] - end))
@@ -223,7 +227,7 @@ def _kept_delays(sess, counter: RepCounter) -> list[float]:
     to 0 that is not a retraction), minus the rep's end; inf if it never stays."""
     out = []
     for truth in sess.sets:
-        events = [ev for ev in counter.events if truth.start_s - 10 <= ev.t_s <= truth.end_s + 15]
+        events = _set_events(counter, truth)
         end = next((i for i, ev in enumerate(events) if ev.count == 0 and not ev.retracted and ev.t_s > truth.start_s),
                    len(events))
         since: dict[int, float] = {}
