@@ -72,9 +72,7 @@ class RepCounter:
     _bout: list[Lobe] = field(default_factory=list)
     _postures_s: list[float] = field(default_factory=list)
     _still: list[Pose] = field(default_factory=list)
-    _trace_t: list[np.ndarray] = field(default_factory=list)
-    _trace_bp: list[np.ndarray] = field(default_factory=list)
-    _trace_level: list[np.ndarray] = field(default_factory=list)
+    _traces: list[Trace] = field(default_factory=list)  # pieces of the trace, joined when it is read
     _count: int = 0
     _data_start_s: float = -np.inf  # where the data (after the last long gap) begins
     _held: bool = False  # a drop of the running count is being held back for one lobe
@@ -126,10 +124,8 @@ class RepCounter:
             if sig.still is not None and sig.level_g is not None:
                 self._still += [(float(chunk.t_s[a + k]), tuple(sig.level_g[k].tolist()))
                                 for k in np.flatnonzero(sig.still)]
-            if sig.bp_g is not None:
-                self._trace_t.append(chunk.t_s[a:b])
-                self._trace_bp.append(sig.bp_g)
-                self._trace_level.append(sig.level_g if sig.level_g is not None else np.zeros_like(sig.bp_g))
+            if sig.bp_g is not None and sig.level_g is not None:
+                self._traces.append((chunk.t_s[a:b], sig.bp_g, sig.level_g))
             self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
             self._now_s = float(chunk.t_s[b - 1])
             self._add_lobes(lobes)
@@ -182,9 +178,8 @@ class RepCounter:
             self._close_bout()
             return False
         t = np.arange(self._now_s + 1.0 / GRID_FS_HZ, next_s - 0.5 / GRID_FS_HZ, 1.0 / GRID_FS_HZ)
-        self._trace_t.append(t)
-        self._trace_bp.append(np.full((len(t), 3), np.nan))
-        self._trace_level.append(np.full((len(t), 3), np.nan))
+        gap = np.full((len(t), 3), np.nan)
+        self._traces.append((t, gap, gap))
         return True
 
     def _close_bout(self) -> None:
@@ -202,19 +197,18 @@ class RepCounter:
         self._update_count(0, withdrawn=not found)
 
     def _trace(self) -> Trace:
-        if len(self._trace_t) > 1:
-            self._trace_t = [np.concatenate(self._trace_t)]
-            self._trace_bp = [np.concatenate(self._trace_bp)]
-            self._trace_level = [np.concatenate(self._trace_level)]
-        if not self._trace_t:
+        if not self._traces:
             return np.empty(0), np.empty((0, 3)), np.empty((0, 3))
-        return self._trace_t[0], self._trace_bp[0], self._trace_level[0]
+        if len(self._traces) > 1:
+            t, bp, level = (np.concatenate(part) for part in zip(*self._traces, strict=True))
+            self._traces = [(t, bp, level)]
+        return self._traces[0]
 
     def _keep_trace(self, from_s: float) -> None:
         """Forget the band-passed signal before ``from_s`` (no lobe of an open or future bout lies there)."""
         t, bp, level = self._trace()
         k = int(np.searchsorted(t, from_s))
-        self._trace_t, self._trace_bp, self._trace_level = ([t[k:]], [bp[k:]], [level[k:]]) if k < len(t) else ([], [], [])
+        self._traces = [(t[k:], bp[k:], level[k:])] if k < len(t) else []
 
     def _find(self, bout: list[Lobe], *, rated: bool = True) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S
