@@ -234,13 +234,15 @@ def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence
 def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None) -> list[int]:
     """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
 
-    Both signs usually give a run, the turnarounds and the returns to the start position. The longer run
-    gives the count; when both are as long, the start position held before the set says which one holds
-    the turnarounds (that only moves the rep times, not the count). A run with two waves per rep has been
+    Both signs usually give a run, the turnarounds and the returns to the start position. The start
+    position held before the set says which one holds the turnarounds, whichever is longer: the returns
+    include the half-waves that leave the start position and come back to it, so they are often the longer
+    run, and taking them puts every turnaround half a period off. Without a clear start position the
+    longer run wins. A run with two waves per rep has been
     thinned to one (`_one_per_rep`), so it does not win by its doubled length.
     """
     runs = [r for r in (_candidate(waves, 1, trace), _candidate(waves, -1, trace)) if r]
-    if len(runs) == 2 and len(runs[0]) == len(runs[1]):
+    if len(runs) == 2:
         decided = _by_start_pose(runs, waves, still)
         if decided:
             return decided
