@@ -238,8 +238,8 @@ def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | 
     position held before the set says which one holds the turnarounds, whichever is longer: the returns
     include the half-waves that leave the start position and come back to it, so they are often the longer
     run, and taking them puts every turnaround half a period off. Without a clear start position the
-    longer run wins. A run with two waves per rep has been
-    thinned to one (`_one_per_rep`), so it does not win by its doubled length.
+    longer run wins. A run with two waves per rep has been thinned to one (`_one_per_rep`), so it does not
+    win by its doubled length.
     """
     runs = [r for r in (_candidate(waves, 1, trace), _candidate(waves, -1, trace)) if r]
     if len(runs) == 2:
