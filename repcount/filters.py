@@ -41,6 +41,25 @@ _SOS_GAIT = np.vstack([
 _SOS_GAIT_ZI = signal.sosfilt_zi(_SOS_GAIT[:2])
 
 
+def phase_delay_s(period_s: float) -> float:
+    """How much later (s) the band-pass shows a rep's turnaround than it happened, for reps this long.
+
+    Parameters
+    ----------
+    period_s : float
+        Rep period in seconds.
+
+    Returns
+    -------
+    float
+        The band-pass phase delay at ``1 / period_s``: positive for fast reps (about 0.13 s at 1-s reps),
+        negative for slow ones, whose peaks the high-pass edge brings forward (-0.33 s at 4 s, -1.4 s at 7 s).
+    """
+    f_hz = 1.0 / period_s
+    _, h = signal.sosfreqz(_SOS, worN=[f_hz], fs=GRID_FS_HZ)
+    return float(-np.angle(h[0]) / (2.0 * np.pi * f_hz))
+
+
 def _ew(tau_s: float) -> tuple[np.ndarray, np.ndarray]:
     alpha = float(np.exp(-1.0 / (tau_s * GRID_FS_HZ)))
     return np.array([1.0 - alpha]), np.array([1.0, -alpha])

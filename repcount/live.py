@@ -22,7 +22,7 @@ from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_ste
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import extra_reps, provisional_reps
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, find_sets
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, at_movement_times, find_sets
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -187,7 +187,7 @@ class RepCounter:
         if found:
             self._update_count(sum(s.n_reps for s in found), withdrawn=True)  # reps shown beyond the final count
         if self._bout:
-            self.sets.extend(found)
+            self.sets.extend(at_movement_times(s, self._data_start_s, self._now_s) for s in found)
             end = self._bout[-1].end_s
             self._postures_s = [t for t in self._postures_s if t >= end]
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]

@@ -5,7 +5,7 @@ reversal at the bottom) and smaller opposite lobes between reps. Within a bout (
 ``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.7-12 s, each
 spacing within a factor of ~2 of the run's median) and of similar size, trim weak lobes at its edges, thin it
 to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
-with the longer run, and repeat on what lies before and after it (a bout may hold set-up, walking and
+whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before and after it (a bout may hold set-up, walking and
 re-racking as well). Two neighbouring runs of one sign, alike in rhythm (or one at twice the other's
 wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps:
 they are joined, with the rep-sized waves between them. Each set is then checked against itself
@@ -18,10 +18,11 @@ both call `find_sets`; the live counter also shows up to two provisional reps be
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from repcount.filters import phase_delay_s
 from repcount.lobes import Lobe
 from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
@@ -361,6 +362,24 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
 def _period_s(reps: Sequence[Rep]) -> float:
     """A set's rep period: the median spacing of its turnarounds (s)."""
     return float(np.median(np.diff([r.turn_s for r in reps])))
+
+
+def at_movement_times(found: DetectedSet, lo_s: float, hi_s: float) -> DetectedSet:
+    """The set with its times moved from the band-passed signal back onto the movement, within the data
+    (``lo_s`` to ``hi_s``).
+
+    Everything in this module works on wave peaks; a set is reported only once final, shifted by the
+    band-pass phase delay at its rep rate (`repcount.filters.phase_delay_s`), so turnarounds and tempo are
+    where the lifter turned, for slow reps as for fast ones.
+    """
+    if found.n_reps < 2:
+        return found
+    dt = phase_delay_s(_period_s(found.reps))
+    def moved(t_s: float) -> float:
+        return float(np.clip(t_s - dt, lo_s, hi_s))
+
+    reps = tuple(Rep(moved(r.start_s), moved(r.turn_s), moved(r.end_s), r.confidence) for r in found.reps)
+    return replace(found, start_s=reps[0].start_s, end_s=reps[-1].end_s, reps=reps)
 
 
 def _beyond(edge_s: float, step: int, period_s: float, lo_s: float, hi_s: float) -> tuple[float, float]:

@@ -198,3 +198,17 @@ def test_set_confidence_tells_miscounted_sets_from_exact_ones() -> None:
     auc = np.mean([(c > np.array(wrong)).mean() + 0.5 * (c == np.array(wrong)).mean() for c in exact])
     assert auc > 0.75
     assert alternatives_right >= 1
+
+
+@pytest.mark.parametrize(("exercise", "placement", "speed", "within_s"), [
+    ("push_up", "chest", 2.0, 0.3),  # ~6-s reps: the band-pass brings their peaks ~0.7 s forward
+    ("squat", "chest", 1.0, 0.25),
+    ("curl", "wrist", 0.4, 0.1),  # ~1.4-s reps: their peaks come ~0.15 s late
+])
+def test_turnarounds_are_where_the_lifter_turned(exercise: str, placement: str, speed: float, within_s: float) -> None:
+    s = synth_set(exercise, 8, placement=placement, fs_hz=100.0, rng=np.random.default_rng(3), speed=speed)
+    (found,) = analyse_session(s.t_s, s.acc_g)
+    assert found.n_reps == 8
+    turns = np.array([r.turn_s for r in found.reps])
+    true_turns = np.array([r[1] for r in s.sets[0].rep_times])
+    assert np.median(np.abs(turns - true_turns)) < within_s
