@@ -2,7 +2,7 @@
 
 A rep shows as one dominant lobe at its turnaround (the tilt of the torso or forearm, or the acceleration
 reversal at the bottom) and smaller opposite lobes between reps. Within a bout (lobes no more than
-``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.7-12 s, each
+``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.6-9 s, each
 spacing within a factor of ~2 of the run's median) and of similar size, trim weak lobes at its edges, thin it
 to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
 whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before and after it (a bout may hold set-up, walking and
@@ -30,7 +30,7 @@ from repcount.template import best_match, rep_template
 
 BOUT_GAP_S = 5.0
 MIN_REPS = 3
-PERIOD_S = (0.7, 9.0)
+PERIOD_S = (0.6, 9.0)
 SPACING_RATIO = (0.5, 2.2)
 MIN_AREA_FRACTION = 0.3
 MIN_PEAK_FRACTION = 0.3

@@ -212,3 +212,10 @@ def test_turnarounds_are_where_the_lifter_turned(exercise: str, placement: str, 
     turns = np.array([r.turn_s for r in found.reps])
     true_turns = np.array([r[1] for r in s.sets[0].rep_times])
     assert np.median(np.abs(turns - true_turns)) < within_s
+
+
+@pytest.mark.parametrize(("exercise", "placement", "seed"), [("push_up", "wrist", 0), ("curl", "upper_arm", 1)])
+def test_fast_reps_of_two_thirds_of_a_second_are_a_set(exercise: str, placement: str, seed: int) -> None:
+    s = synth_set(exercise, 12, placement=placement, fs_hz=100.0, rng=np.random.default_rng(seed), speed=0.25)
+    assert np.median(np.diff([r[1] for r in s.sets[0].rep_times])) < 0.7
+    assert abs(sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) - 12) <= 1
