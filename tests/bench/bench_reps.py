@@ -244,7 +244,7 @@ def _kept_delays(sess, counter: RepCounter) -> list[float]:
 def bench_synth_sets(quick: bool) -> None:
     rng = np.random.default_rng(2024)
     configs = [("chest", 200.0, 1.0), ("chest", 25.0, 1.0), ("wrist", 50.0, 1.0), ("wrist", 10.0, 1.0),
-               ("upper_arm", 100.0, 1.0), ("chest", 100.0, 2.0), ("wrist", 100.0, 0.4)]
+               ("upper_arm", 100.0, 1.0), ("chest", 100.0, 2.0), ("wrist", 100.0, 0.4), ("wrist", 50.0, 0.25)]
     rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     agree: dict[str, list[bool]] = defaultdict(list)
     delays: list[tuple[int, float]] = []
