@@ -17,10 +17,10 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from service import live, queries, store
+from service import live, queries, store, tempo
 from service.analysis import analyse_stored_session
 from service.db import open_db
-from service.export import export_rows, table_names
+from service.export import csv_export, export_rows, table_names
 from service.models import (
     BatchAck,
     Checkin,
@@ -89,6 +89,7 @@ def _analyse(db_path: Path, session_id: int) -> list[int]:
 @router.get("/sessions/{session_id}", summary="A session with its sets, devices and heart rate")
 async def get_session(db: Db, session_id: RowId) -> dict[str, Any]:
     session = queries.get_session(db, session_id)
+    session["sets"] = tempo.with_tempo(db, session["sets"], session_id=session_id)
     session["heart_rate"] = [{"t_s": t, "bpm": b} for t, b in queries.heart_rate_series(db, session_id)]
     return session
 
@@ -110,7 +111,7 @@ async def patch_set(db: Db, set_id: RowId, body: SetPatch) -> SetOut:
 
 
 def _set_out(db: sqlite_utils.Database, set_id: RowId) -> SetOut:
-    row = queries.get_set(db, set_id)
+    row = tempo.with_tempo(db, [queries.get_set(db, set_id)], set_id=set_id)[0]
     return SetOut(**row, load_lb=store.kg_to_lb(row["load_kg"]))
 
 
@@ -251,11 +252,11 @@ def _json_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 
 def _csv_lines(db: sqlite_utils.Database, table: str) -> Iterator[str]:
-    columns = list(db[table].columns_dict)
+    columns, rows = csv_export(db, table)
     buffer = io.StringIO()
     out = csv.DictWriter(buffer, fieldnames=columns)
     out.writeheader()
-    for row in export_rows(db, table):
+    for row in rows:
         out.writerow(row)
         if buffer.tell() > 65536:
             yield buffer.getvalue()

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
+from service import tempo
+
 #: Tables that belong to SQLite or to the migration bookkeeping, never exported.
 INTERNAL = ("sqlite_sequence", "migrations")
 
@@ -27,6 +29,15 @@ def export_rows(db: sqlite_utils.Database, table: str) -> Iterator[dict[str, Any
     columns = [d[0] for d in cursor.description]
     for row in cursor:
         yield {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+
+
+def csv_export(db: sqlite_utils.Database, table: str) -> tuple[list[str], Iterable[dict[str, Any]]]:
+    """The columns and rows of ``table`` as CSV: `export_rows`, and for ``sets`` each set's tempo and time
+    under tension too (derived from its reps, so the CSV is for reading; JSON is the format to import)."""
+    columns = list(db.table(table).columns_dict)
+    if table != "sets":
+        return columns, export_rows(db, table)
+    return [*columns, *tempo.FIELDS], tempo.with_tempo(db, list(export_rows(db, table)))
 
 
 def import_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> int:

@@ -143,6 +143,12 @@ class SetOut(BaseModel):
     peak_hr_bpm: float | None = None
     hrr60_bpm: float | None = None
     rest_rmssd_ms: float | None = None
+    tempo_eccentric_s: float | None = Field(None, description="mean eccentric (lowering) time per rep, s; "
+                                            "null when the reps have no times or the exercise's order is unknown")
+    tempo_concentric_s: float | None = Field(None, description="mean concentric (lifting) time per rep, s")
+    time_under_tension_s: float | None = Field(None, description="sum of the detected reps' durations, s")
+    tempo_first_phase_s: float | None = Field(None, description="mean time from rep start to turnaround, s")
+    tempo_second_phase_s: float | None = Field(None, description="mean time from turnaround to rep end, s")
 
 
 class Exercise(BaseModel):

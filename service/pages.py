@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from repcount.hrv import correct_artifacts, rmssd_ms
-from service import charts, queries, store, trends
+from service import charts, queries, store, tempo, trends
 from service.analysis import DEFAULT_MAX_HR_BPM, load_acc
 from service.models import CHECKIN_FIELDS, CheckinIn, HrvReadingIn, SetPatch
 from service.rr_files import RrFileError, parse_rr_text
@@ -271,14 +271,15 @@ def session_context(db: sqlite_utils.Database, session_id: int) -> dict[str, Any
     rr = queries.rr_series(db, session_id)
     summary = heart_rate_summary(session)
     max_hr = summary["max_hr_bpm"] if summary else DEFAULT_MAX_HR_BPM
-    sets = set_heart_rate(queries.session_sets(db, session_id), summary)
+    sets = set_heart_rate(tempo.with_tempo(db, queries.session_sets(db, session_id), session_id=session_id), summary)
     timed = [s for s in sets if s["start_s"] is not None and s["end_s"] is not None]  # imported rows may have no times
     x_max = max([hr[-1][0] if hr else 0.0, float(acc.t_s[-1]) if acc is not None else 0.0,
                  *[s["end_s"] for s in timed]] or [1.0])
     spans = [(s["start_s"], s["end_s"], f"Set {s['idx']}: {(s['exercise'] or 'unlabelled').replace('_', ' ')}")
              for s in timed]
     idx_of = {s["id"]: s["idx"] for s in sets}
-    rep_marks = [(r["turn_s"], f"Set {idx_of.get(r['set_id'])}, rep {r['idx']}") for r in reps]
+    rep_marks = [(r["turn_s"], f"Set {idx_of.get(r['set_id'])}, rep {r['idx']}") for r in reps
+                 if r["turn_s"] is not None]  # an imported rep may have no times
     checkins = queries.checkins(db, session_id=session_id)  # newest first
     mood = {kind: next((c for c in checkins if c["kind"] == kind), None) for kind in ("pre", "post", "srpe")}
     readings = queries.hrv_readings(db, session_id=session_id)

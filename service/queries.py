@@ -81,6 +81,33 @@ def session_reps(db: sqlite_utils.Database, session_id: int) -> list[dict[str, A
     )
 
 
+def set_rep_times(db: sqlite_utils.Database, *, session_id: int | None = None,
+                  set_id: int | None = None) -> dict[int, list[tuple[float | None, float | None, float | None]]]:
+    """(start_s, turn_s, end_s) of each rep by set id, in rep order: of one session, one set, or all sets."""
+    where, params = ("where s.session_id = ?", [session_id]) if session_id is not None else (
+        ("where r.set_id = ?", [set_id]) if set_id is not None else ("", []))
+    out: dict[int, list[tuple[float | None, float | None, float | None]]] = {}
+    for row_set_id, start_s, turn_s, end_s in db.execute(
+        f"select r.set_id, r.start_s, r.turn_s, r.end_s from reps r join sets s on s.id = r.set_id {where} "
+        "order by r.set_id, r.idx, r.start_s",
+        params,
+    ):
+        out.setdefault(row_set_id, []).append((start_s, turn_s, end_s))
+    return out
+
+
+def eccentric_first_by_name(db: sqlite_utils.Database) -> dict[str, bool]:
+    """Whether each catalogue exercise starts by lowering, keyed by its name and aliases in lower case."""
+    return {
+        str(alias).casefold(): bool(flag)
+        for alias, flag in db.execute(
+            "select name, eccentric_first from exercises where eccentric_first is not null union all "
+            "select a.alias, e.eccentric_first from exercise_aliases a join exercises e on e.id = a.exercise_id "
+            "where e.eccentric_first is not null"
+        )
+    }
+
+
 def rr_series(db: sqlite_utils.Database, session_id: int) -> list[tuple[float, float]]:
     """(seconds from session start, RR in ms) for the session's beats."""
     return [

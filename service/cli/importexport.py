@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from service.cli import CliError, open_database, peek
-from service.export import export_rows, import_rows, table_names
+from service.export import csv_export, export_rows, import_rows, table_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,15 +61,15 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _write(handle: object, db: object, table: str, fmt: str) -> int:
-    rows = export_rows(db, table)  # type: ignore[arg-type]
     count = 0
     if fmt == "json":
         handle.write("[")  # type: ignore[attr-defined]
-        for count, row in enumerate(rows, start=1):
+        for count, row in enumerate(export_rows(db, table), start=1):  # type: ignore[arg-type]
             handle.write(("," if count > 1 else "") + "\n" + json.dumps(row))  # type: ignore[attr-defined]
         handle.write("\n]\n")  # type: ignore[attr-defined]
         return count
-    writer = csv.DictWriter(handle, fieldnames=list(db[table].columns_dict))  # type: ignore[index,arg-type]
+    columns, rows = csv_export(db, table)  # type: ignore[arg-type]
+    writer = csv.DictWriter(handle, fieldnames=columns)  # type: ignore[arg-type]
     writer.writeheader()
     for row in rows:
         writer.writerow(row)

@@ -180,6 +180,8 @@ def test_session_page_renders_its_charts_and_sets_table(page: object, server: st
     rows = page.locator("table.sets tbody tr")  # type: ignore[attr-defined]
     expect(rows).to_have_count(n_sets)
     expect(rows.first.locator("td").nth(0).locator("input")).to_have_value("squat")
+    expect(rows.first.locator("td.tempo")).to_have_text(re.compile(r"^\d+\.\d / \d+\.\d s$"))  # eccentric / concentric
+    expect(rows.first.locator("td.tut")).to_have_text(re.compile(r"^\d+ s$"))
     box = hr.bounding_box()
     assert box is not None and box["width"] > 600 and box["height"] > 100
 
