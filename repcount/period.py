@@ -12,7 +12,7 @@ import numpy as np
 from repcount.grid import GRID_FS_HZ
 
 MIN_LAG_S = 0.5
-DOUBLE_RATIO = (1.6, 2.4)  # the autocorrelation's main peak at about twice the wave spacing ...
+DOUBLE_RATIO = (1.3, 2.4)  # the autocorrelation's main peak at 1.3-2.4 times the wave spacing ...
 MIN_PEAK_R = 0.4  # ... clearly periodic there ...
 MIN_GAIN_R = 0.05  # ... and clearly more than at the wave spacing itself
 
@@ -70,3 +70,45 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     if DOUBLE_RATIO[0] <= ratio <= DOUBLE_RATIO[1] and r[best] >= MIN_PEAK_R and r[best] - near_r >= MIN_GAIN_R:
         return float(lag_s[best])
     return None
+
+
+def rep_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: float, near_s: float) -> tuple[float, float] | None:
+    """The period (s) at which the motion between ``start_s`` and ``end_s`` repeats, near ``near_s``.
+
+    Parameters
+    ----------
+    t_s : numpy.ndarray
+        Grid times (s) of the band-passed signal.
+    bp_g : numpy.ndarray
+        Band-passed 3-axis acceleration (n, 3), g.
+    start_s, end_s : float
+        The span to look at, s.
+    near_s : float
+        The expected period (the median spacing of the set's reps), s.
+
+    Returns
+    -------
+    (float, float) or None
+        The lag (s, refined between grid samples) of the autocorrelation's highest local peak within 30 % of
+        ``near_s``, and the autocorrelation there; None if there is no such peak.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 30, 0.05)
+    >>> x = np.c_[np.sin(2 * np.pi * t / 1.53), 0 * t, 0 * t]
+    >>> round(float(rep_period_s(t, x, 0.0, 30.0, 1.4)[0]), 2)
+    1.53
+    """
+    seg = np.nan_to_num(bp_g[(t_s >= start_s) & (t_s <= end_s)])
+    if len(seg) < 3:
+        return None
+    r = _autocorr(seg)
+    lag_s = np.arange(len(r)) / GRID_FS_HZ
+    inner = np.flatnonzero((r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])) + 1
+    peaks = inner[np.abs(lag_s[inner] / near_s - 1.0) <= 0.3]
+    if not len(peaks):
+        return None
+    k = int(peaks[np.argmax(r[peaks])])
+    curve = r[k - 1] - 2.0 * r[k] + r[k + 1]
+    shift = 0.5 * (r[k - 1] - r[k + 1]) / curve if curve < 0 else 0.0
+    return (k + shift) / GRID_FS_HZ, float(r[k])

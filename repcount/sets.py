@@ -10,7 +10,8 @@ re-racking as well). Two neighbouring runs of one sign, alike in rhythm (or one 
 wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps:
 they are joined, with the rep-sized waves between them. Each set is then checked against itself
 (`_complete`): a last rep that ends in another pose is a re-rack, and a rep at an edge or in a two-period
-gap whose 3-axis motion matches the set's mean rep is counted. This is the only decision logic: live and offline
+gap whose 3-axis motion matches the set's mean rep is counted; a set whose reps come at uneven
+spacings is counted by its rhythm (`_by_rhythm`). This is the only decision logic: live and offline
 both call `find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
 (`repcount.display`).
 """
@@ -24,7 +25,7 @@ import numpy as np
 
 from repcount.filters import phase_delay_s
 from repcount.lobes import Lobe
-from repcount.period import doubled_period_s
+from repcount.period import doubled_period_s, rep_period_s
 from repcount.results import DetectedSet, Rep
 from repcount.template import best_match, rep_template
 
@@ -58,11 +59,16 @@ JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
-MATCH_EDGE_REPS = 1  # at most this many such reps added at each edge
+GAP_MATCH_R = 0.3  # ... but inside a gap (between reps of the set) this correlation is enough
+MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
 CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods before the first turnaround ...
 CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
+RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods is irregular ...
+RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
+RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
+RHYTHM_ACTIVE = 0.7  # a wide gap holds a rep only if it moves at least this much (RMS) like the whole set
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
@@ -176,13 +182,13 @@ def _by_period(run: list[int], waves: Sequence[Wave], period_s: float, pool: lis
         kept.append(min(window, key=lambda i: abs(waves[i].peak_s - t - period_s)))
 
 
-def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> list[int]:
+def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None, whole: bool = False) -> list[int]:
     """Thin the run to one wave per rep when the motion repeats at twice the wave spacing."""
     if trace is None or len(run) < 2 * MIN_REPS:
         return run
     turns = [waves[i].peak_s for i in run]
     period_s = doubled_period_s(trace[0], trace[1], turns[0], turns[-1], float(np.median(np.diff(turns))))
-    return run if period_s is None else _by_period(run, waves, period_s)
+    return run if period_s is None else _by_period(run, waves, period_s, run if whole else None)
 
 
 def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
@@ -196,7 +202,7 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
     ]
-    idx = _one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace)
+    idx = _one_per_rep(_trim_edges(_split_regular(_one_per_rep(idx, waves, trace, whole=True), waves), waves), waves, trace)
     if len(idx) < MIN_REPS:
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
@@ -353,7 +359,7 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
     starts = [s.reps[0].turn_s for s in found] + [np.inf]
     bounds = list(zip(ends[:-1], starts[1:], strict=True))
-    done = [_complete(s, trace, lo, hi) for s, (lo, hi) in zip(found, bounds, strict=True)]
+    done = [_by_rhythm(_complete(s, trace, lo, hi), trace) for s, (lo, hi) in zip(found, bounds, strict=True)]
     if rated:
         done = [_with_confidence(s, trace, lo, hi) for s, (lo, hi) in zip(done, bounds, strict=True)]
     return [_cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
@@ -442,7 +448,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
 
     def find(a_s: float, b_s: float, step: int = 0) -> float | None:
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
-        if r < MATCH_R or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
+        if r < (MATCH_R if step else GAP_MATCH_R) or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
@@ -468,6 +474,53 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+
+
+def _by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
+    """An irregular set counted by its rhythm: as many reps as rep periods fit between its first and last
+    turnaround, the period taken from the autocorrelation of its 3-axis motion.
+
+    Where a rep shows one wave or two, or none above the threshold, the turnarounds come at uneven spacings
+    and the wave count misses or doubles reps; the whole motion still repeats once per rep. Reps are added
+    in the widest gaps (at their middle, confidence ``UNSEEN_CONFIDENCE``) or the later of the closest two
+    turnarounds is dropped until the count fits.
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    if len(turns) < 2 * MIN_REPS:
+        return found
+    near = _period_s(found.reps)
+    period = rep_period_s(trace[0], trace[1], turns[0] - near / 2.0, turns[-1] + near / 2.0, near)
+    if period is None or period[1] < RHYTHM_MIN_R:
+        return found
+    gaps = np.diff(turns) / period[0]
+    if RHYTHM_GAPS[0] <= gaps.min() and gaps.max() <= RHYTHM_GAPS[1]:
+        return found
+    reps = list(found.reps)
+    target = int(round((turns[-1] - turns[0]) / period[0])) + 1
+    if abs(target - len(reps)) < RHYTHM_MIN_DIFF:
+        return found
+    half = period[0] / 2.0
+    t, bp, _ = trace
+    level = _rms(bp, (t >= turns[0]) & (t <= turns[-1]))
+    while len(reps) != target:
+        spacing = np.diff([r.turn_s for r in reps]) / period[0]
+        if len(reps) < target:
+            wide = [k for k in np.argsort(-spacing) if spacing[k] >= 1.5 and _rms(
+                bp, (t >= reps[k].turn_s) & (t <= reps[k + 1].turn_s)) >= RHYTHM_ACTIVE * level]
+            if not wide:
+                break
+            c = (reps[wide[0]].turn_s + reps[wide[0] + 1].turn_s) / 2.0
+            reps.insert(int(wide[0]) + 1, Rep(c - half, c, c + half, UNSEEN_CONFIDENCE))
+        elif spacing.min() < RHYTHM_GAPS[0]:
+            del reps[int(np.argmin(spacing)) + 1]
+        else:
+            break
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), found.confidence)
+
+
+def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:
+    """RMS magnitude of the band-passed 3-axis acceleration where ``mask`` is True (g); 0 if none."""
+    return float(np.sqrt(np.nanmean(np.sum(bp_g[mask] ** 2, axis=1)))) if mask.any() else 0.0
 
 
 def _with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
