@@ -59,7 +59,6 @@ JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
-GAP_MATCH_R = 0.3  # ... but inside a gap (between reps of the set) this correlation is enough
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
@@ -448,7 +447,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
 
     def find(a_s: float, b_s: float, step: int = 0) -> float | None:
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
-        if r < (MATCH_R if step else GAP_MATCH_R) or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
+        if r < MATCH_R or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
