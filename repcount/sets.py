@@ -63,6 +63,7 @@ UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is miss
 CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods before the first turnaround ...
 CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
+LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
 
@@ -487,7 +488,9 @@ def _match_among(trace: Trace, reps: Sequence[Rep], k: int, period_s: float) -> 
 def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
     """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
     bar down, getting up; a rep comes back to where the sensor is between reps) or that moves unlike the
-    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``).
+    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; ``MATCH_R``, as for an added
+    rep, when it turns more than ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a
+    period after it: the lifter paused, then moved to rack, and the recording holds that move).
 
     Only the end is checked: before the first rep the lifter braces still, after the last one they rack
     straight away, so only there does such a move fall into the set's rhythm.
@@ -499,7 +502,9 @@ def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
     inner = reps[:-1]
     rest = _rest_pose(trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
     c, r, _ = _match_among(trace, reps, len(reps) - 1, period)
-    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest) and (np.isnan(c) or r >= LAST_REP_MIN_R):
+    last_s = reps[-1].turn_s
+    late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
+    if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or r >= (MATCH_R if late else LAST_REP_MIN_R)):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
 
