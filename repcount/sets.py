@@ -25,7 +25,7 @@ import numpy as np
 from repcount.lobes import Lobe
 from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
-from repcount.template import best_match, rep_template
+from repcount.template import best_match, rep_template, stretched
 
 BOUT_GAP_S = 5.0
 MIN_REPS = 3
@@ -62,6 +62,9 @@ UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative c
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
 CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods before the first turnaround ...
 CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
+GRIND_STRETCH = (1.25, 1.5, 1.75, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
+GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
+GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
@@ -410,7 +413,8 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
     nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
     size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
-    elsewhere is dropped first (`_drop_last_move`).
+    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm after the last one, a slower rep
+    after a pause (a grinder) is looked for (`_slow_match`).
     """
     found = _drop_last_move(found, trace)
     turns = np.array([r.turn_s for r in found.reps])
@@ -446,8 +450,27 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
         for _ in range(MATCH_EDGE_REPS):
             if edge is not None:
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+    if edge is None:  # no rep in rhythm after the last one: a slow last rep after a pause?
+        c, r, size, f = _slow_match(trace, template, float(turns[-1]), period, hi_s)
+        if r >= GRIND_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] and _at_pose(trace, c + f * period / 2.0, rest):
+            added.append(Rep(c - f * period / 2.0, c, c + f * period / 2.0, round(r * _size_match(size), 3)))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+
+
+def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
+                hi_s: float) -> tuple[float, float, float, float]:
+    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods (and clear of the
+    next set's first turnaround ``hi_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``:
+    (turn time s, correlation, size, slowing factor). A fidget or a move to rack is quicker than a rep."""
+    pad = MATCH_SPACING[0] * period_s
+    a_s, b_s = last_s + pad, min(last_s + GRIND_GAP * period_s, hi_s - pad)
+    best = (np.nan, 0.0, 0.0, 1.0)
+    for f in GRIND_STRETCH if a_s < b_s else ():
+        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s)
+        if r > best[1]:
+            best = (c, r, size, f)
+    return best
 
 
 def _with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
