@@ -354,7 +354,7 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
     starts = [s.reps[0].turn_s for s in found] + [np.inf]
     bounds = list(zip(ends[:-1], starts[1:], strict=True))
-    done = [_complete(s, trace, lo, hi) for s, (lo, hi) in zip(found, bounds, strict=True)]
+    done = [_complete(s, trace, lo, hi, still) for s, (lo, hi) in zip(found, bounds, strict=True)]
     if rated:
         done = [_with_confidence(s, trace, lo, hi) for s, (lo, hi) in zip(done, bounds, strict=True)]
     return [_cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
@@ -405,7 +405,7 @@ def _cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still:
     return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
 
 
-def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
+def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: Sequence[Pose] = ()) -> DetectedSet:
     """Add the reps the set's own rhythm and motion find in gaps of about two periods and at its edges.
 
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
@@ -416,7 +416,7 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm after the last one, a slower rep
     after a pause (a grinder) is looked for (`_slow_match`).
     """
-    found = _drop_last_move(found, trace)
+    found = _drop_last_move(found, trace, _start_pose(still, found.reps[0].turn_s, lo_s))
     turns = np.array([r.turn_s for r in found.reps])
     period = _period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
@@ -508,9 +508,11 @@ def _match_among(trace: Trace, reps: Sequence[Rep], k: int, period_s: float) -> 
     return best_match(trace[0], trace[1], others, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
 
 
-def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
+def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None = None) -> DetectedSet:
     """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
-    bar down, getting up; a rep comes back to where the sensor is between reps) or that moves unlike the
+    bar down, getting up; a rep comes back to where the sensor is between reps, and the set ends where it
+    started: ``start``, the pose held still before the first rep, when known, is that pose whatever the
+    phase of the turnarounds found; else the pose half a period from them) or that moves unlike the
     other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; ``MATCH_R``, as for an added
     rep, when it turns more than ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a
     period after it: the lifter paused, then moved to rack, and the recording holds that move).
@@ -523,13 +525,21 @@ def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
         return found
     period = _period_s(reps)
     inner = reps[:-1]
-    rest = _rest_pose(trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
+    rest = start if start is not None else _rest_pose(
+        trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
     c, r, _ = _match_among(trace, reps, len(reps) - 1, period)
     last_s = reps[-1].turn_s
     late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
     if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or r >= (MATCH_R if late else LAST_REP_MIN_R)):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _start_pose(still: Sequence[Pose], first_s: float, lo_s: float) -> np.ndarray | None:
+    """Direction of the last pose held still before a set's first turnaround (after ``lo_s``, the previous
+    set's last one, and at most ``START_POSE_MAX_AGE_S`` before), or None."""
+    before = [p for t, p in still if max(lo_s, first_s - START_POSE_MAX_AGE_S) <= t <= first_s]
+    return _unit(np.array(before[-1])) if before else None
 
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
