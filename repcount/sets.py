@@ -29,7 +29,7 @@ from repcount.template import best_match, rep_template, stretched
 
 BOUT_GAP_S = 5.0
 MIN_REPS = 3
-PERIOD_S = (0.7, 9.0)
+PERIOD_S = (0.7, 10.0)
 SPACING_RATIO = (0.5, 2.2)
 MIN_AREA_FRACTION = 0.3
 MIN_PEAK_FRACTION = 0.3
