@@ -9,10 +9,11 @@ with the longer run, and repeat on what lies before and after it (a bout may hol
 re-racking as well). Two neighbouring runs of one sign, alike in rhythm (or one at twice the other's
 wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps:
 they are joined, with the rep-sized waves between them. Each set is then checked against itself
-(`_complete`): a last rep that ends in another pose is a re-rack, and a rep at an edge or in a two-period
-gap whose 3-axis motion matches the set's mean rep is counted. This is the only decision logic: live and offline
-both call `find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
-(`repcount.display`).
+(`_complete`): a last rep that ends in another pose than the set's start, or comes late and moves unlike the
+others, is a re-rack; a rep at an edge or in a two-period gap whose 3-axis motion matches the set's mean rep
+is counted, and so is a slower last rep after a pause (a grinder). This is the only decision logic: live and
+offline both call `find_sets`; the live counter also shows up to two provisional reps before a set is
+confirmed (`repcount.display`).
 """
 
 from __future__ import annotations
