@@ -514,9 +514,10 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     bar down, getting up; a rep comes back to where the sensor is between reps, and the set ends where it
     started: ``start``, the pose held still before the first rep, when known, is that pose whatever the
     phase of the turnarounds found; else the pose half a period from them) or that moves unlike the
-    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; ``MATCH_R``, as for an added
-    rep, when it turns more than ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a
-    period after it: the lifter paused, then moved to rack, and the recording holds that move).
+    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; when it turns more than
+    ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a period after it, ``MATCH_R``
+    and a size within ``MATCH_SIZE``, as for an added rep: the lifter paused, then moved to rack, and the
+    recording holds that move).
 
     Only the end is checked: before the first rep the lifter braces still, after the last one they rack
     straight away, so only there does such a move fall into the set's rhythm.
@@ -528,10 +529,11 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     inner = reps[:-1]
     rest = start if start is not None else _rest_pose(
         trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
-    c, r, _ = _match_among(trace, reps, len(reps) - 1, period)
+    c, r, size = _match_among(trace, reps, len(reps) - 1, period)
     last_s = reps[-1].turn_s
     late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
-    if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or r >= (MATCH_R if late else LAST_REP_MIN_R)):
+    alike = r >= MATCH_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] if late else r >= LAST_REP_MIN_R
+    if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or alike):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
 
