@@ -115,5 +115,6 @@ def stretched(template: np.ndarray, factor: float) -> np.ndarray:
     """
     half = max(int(round((len(template) - 1) / 2 * factor)), 1)
     x = np.linspace(0.0, len(template) - 1.0, 2 * half + 1)
-    out: np.ndarray = np.stack([np.interp(x, np.arange(len(template)), template[:, j]) for j in range(template.shape[1])], 1)
+    k = np.arange(len(template))
+    out: np.ndarray = np.stack([np.interp(x, k, template[:, j]) for j in range(template.shape[1])], axis=1)
     return out
