@@ -2,17 +2,18 @@
 
 A rep shows as one dominant lobe at its turnaround (the tilt of the torso or forearm, or the acceleration
 reversal at the bottom) and smaller opposite lobes between reps. Within a bout (lobes no more than
-``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.6-9 s, each
+``BOUT_GAP_S`` apart) we look, for each sign, for the longest run of lobes spaced like reps (0.6-10 s, each
 spacing within a factor of ~2 of the run's median) and of similar size, trim weak lobes at its edges, thin it
 to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
 whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before and after it (a bout may hold set-up, walking and
 re-racking as well). Two neighbouring runs of one sign, alike in rhythm (or one at twice the other's
 wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps:
 they are joined, with the rep-sized waves between them. Each set is then checked against itself
-(`_complete`): a last rep that ends in another pose is a re-rack, and a rep at an edge or in a two-period
-gap whose 3-axis motion matches the set's mean rep is counted; a set whose reps come at uneven
-spacings is counted by its rhythm (`_by_rhythm`). This is the only decision logic: live and offline
-both call `find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
+(`_complete`): a last rep that ends in another pose than the set's start, or comes late and moves unlike the
+others, is a re-rack; a rep at an edge or in a two-period gap whose 3-axis motion matches the set's mean rep
+is counted, and so is a slower last rep after a pause (a grinder); a set whose reps come at uneven spacings
+is counted by its rhythm (`_by_rhythm`). This is the only decision logic: live and offline both call
+`find_sets`; the live counter also shows up to two provisional reps before a set is confirmed
 (`repcount.display`).
 """
 
@@ -27,11 +28,11 @@ from repcount.filters import phase_delay_s
 from repcount.lobes import Lobe
 from repcount.period import doubled_period_s, rep_period_s
 from repcount.results import DetectedSet, Rep
-from repcount.template import best_match, rep_template
+from repcount.template import best_match, rep_template, stretched
 
 BOUT_GAP_S = 5.0
 MIN_REPS = 3
-PERIOD_S = (0.6, 9.0)
+PERIOD_S = (0.6, 10.0)
 SPACING_RATIO = (0.5, 2.2)
 MIN_AREA_FRACTION = 0.3
 MIN_PEAK_FRACTION = 0.3
@@ -68,7 +69,11 @@ RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods
 RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
 RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
 RHYTHM_ACTIVE = 0.7  # a wide gap holds a rep only if it moves at least this much (RMS) like the whole set
+GRIND_STRETCH = (1.25, 1.5, 1.75, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
+GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
+GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
+LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 
 
@@ -358,7 +363,7 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]
     starts = [s.reps[0].turn_s for s in found] + [np.inf]
     bounds = list(zip(ends[:-1], starts[1:], strict=True))
-    done = [_by_rhythm(_complete(s, trace, lo, hi), trace) for s, (lo, hi) in zip(found, bounds, strict=True)]
+    done = [_by_rhythm(_complete(s, trace, lo, hi, still), trace) for s, (lo, hi) in zip(found, bounds, strict=True)]
     if rated:
         done = [_with_confidence(s, trace, lo, hi) for s, (lo, hi) in zip(done, bounds, strict=True)]
     return [_cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
@@ -427,7 +432,7 @@ def _cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still:
     return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
 
 
-def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
+def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: Sequence[Pose] = ()) -> DetectedSet:
     """Add the reps the set's own rhythm and motion find in gaps of about two periods and at its edges.
 
     A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
@@ -435,9 +440,10 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
     (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
     nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
     size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
-    elsewhere is dropped first (`_drop_last_move`).
+    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm after the last one, a slower rep
+    after a pause (a grinder) is looked for (`_slow_match`).
     """
-    found = _drop_last_move(found, trace)
+    found = _drop_last_move(found, trace, _start_pose(still, found.reps[0].turn_s, lo_s))
     turns = np.array([r.turn_s for r in found.reps])
     period = _period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
@@ -471,6 +477,10 @@ def _complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> Det
         for _ in range(MATCH_EDGE_REPS):
             if edge is not None:
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+    if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
+        c, r, size, f = _slow_match(trace, template, float(turns[-1]), period, hi_s)
+        if r >= GRIND_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] and _at_pose(trace, c + f * period / 2.0, rest):
+            added.append(Rep(c - f * period / 2.0, c, c + f * period / 2.0, round(r * _size_match(size), 3)))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
@@ -522,6 +532,21 @@ def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:
     return float(np.sqrt(np.nanmean(np.sum(bp_g[mask] ** 2, axis=1)))) if mask.any() else 0.0
 
 
+def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
+                hi_s: float) -> tuple[float, float, float, float]:
+    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods (and clear of the
+    next set's first turnaround ``hi_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``:
+    (turn time s, correlation, size, slowing factor). A fidget or a move to rack is quicker than a rep."""
+    pad = MATCH_SPACING[0] * period_s
+    a_s, b_s = last_s + pad, min(last_s + GRIND_GAP * period_s, hi_s - pad)
+    best = (np.nan, 0.0, 0.0, 1.0)
+    for f in GRIND_STRETCH if a_s < b_s else ():
+        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s)
+        if r > best[1]:
+            best = (c, r, size, f)
+    return best
+
+
 def _with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
     """The set with a confidence from its edges, where a count goes wrong, and the other count they allow.
 
@@ -557,10 +582,15 @@ def _match_among(trace: Trace, reps: Sequence[Rep], k: int, period_s: float) -> 
     return best_match(trace[0], trace[1], others, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
 
 
-def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
+def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None = None) -> DetectedSet:
     """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
-    bar down, getting up; a rep comes back to where the sensor is between reps) or that moves unlike the
-    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``).
+    bar down, getting up; a rep comes back to where the sensor is between reps, and the set ends where it
+    started: ``start``, the pose held still before the first rep, when known, is that pose whatever the
+    phase of the turnarounds found; else the pose half a period from them) or that moves unlike the
+    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; when it turns more than
+    ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a period after it, ``MATCH_R``
+    and a size within ``MATCH_SIZE``, as for an added rep: the lifter paused, then moved to rack, and the
+    recording holds that move).
 
     Only the end is checked: before the first rep the lifter braces still, after the last one they rack
     straight away, so only there does such a move fall into the set's rhythm.
@@ -570,11 +600,22 @@ def _drop_last_move(found: DetectedSet, trace: Trace) -> DetectedSet:
         return found
     period = _period_s(reps)
     inner = reps[:-1]
-    rest = _rest_pose(trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
-    c, r, _ = _match_among(trace, reps, len(reps) - 1, period)
-    if _at_pose(trace, reps[-1].turn_s + period / 2.0, rest) and (np.isnan(c) or r >= LAST_REP_MIN_R):
+    rest = start if start is not None else _rest_pose(
+        trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
+    c, r, size = _match_among(trace, reps, len(reps) - 1, period)
+    last_s = reps[-1].turn_s
+    late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
+    alike = r >= MATCH_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] if late else r >= LAST_REP_MIN_R
+    if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or alike):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _start_pose(still: Sequence[Pose], first_s: float, lo_s: float) -> np.ndarray | None:
+    """Direction of the last pose held still before a set's first turnaround (after ``lo_s``, the previous
+    set's last one, and at most ``START_POSE_MAX_AGE_S`` before), or None."""
+    before = [p for t, p in still if max(lo_s, first_s - START_POSE_MAX_AGE_S) <= t <= first_s]
+    return _unit(np.array(before[-1])) if before else None
 
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:

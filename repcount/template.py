@@ -91,3 +91,30 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
         return float("nan"), 0.0, 0.0
     k = int(np.argmax(r))
     return float(t_s[ks[k]]), float(r[k]), float(na[k] / max(float(nb[k]), 1e-12))
+
+
+def stretched(template: np.ndarray, factor: float) -> np.ndarray:
+    """A rep template slowed down (``factor`` > 1) or sped up in time.
+
+    Parameters
+    ----------
+    template : numpy.ndarray
+        From `rep_template`, (2 * h + 1, 3).
+    factor : float
+        Time scale: 1.5 makes the rep last 1.5 times as long.
+
+    Returns
+    -------
+    numpy.ndarray
+        (2 * round(h * factor) + 1, 3), linearly interpolated (NaN where the template is NaN).
+
+    Examples
+    --------
+    >>> stretched(np.zeros((5, 3)), 2.0).shape
+    (9, 3)
+    """
+    half = max(int(round((len(template) - 1) / 2 * factor)), 1)
+    x = np.linspace(0.0, len(template) - 1.0, 2 * half + 1)
+    k = np.arange(len(template))
+    out: np.ndarray = np.stack([np.interp(x, k, template[:, j]) for j in range(template.shape[1])], axis=1)
+    return out
