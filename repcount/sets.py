@@ -69,7 +69,7 @@ RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods
 RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
 RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
 RHYTHM_ACTIVE = 0.7  # a wide gap holds a rep only if it moves at least this much (RMS) like the whole set
-GRIND_STRETCH = (1.25, 1.5, 1.75, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
+GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
 GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
 GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
@@ -536,12 +536,13 @@ def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: flo
                 hi_s: float) -> tuple[float, float, float, float]:
     """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods (and clear of the
     next set's first turnaround ``hi_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``:
-    (turn time s, correlation, size, slowing factor). A fidget or a move to rack is quicker than a rep."""
-    pad = MATCH_SPACING[0] * period_s
-    a_s, b_s = last_s + pad, min(last_s + GRIND_GAP * period_s, hi_s - pad)
+    (turn time s, correlation, size, slowing factor). A rep slowed by f turns at least (1 + f) / 2 periods
+    after the one before; a fidget or a move to rack is quicker than a rep."""
+    b_s = min(last_s + GRIND_GAP * period_s, hi_s - MATCH_SPACING[0] * period_s)
     best = (np.nan, 0.0, 0.0, 1.0)
-    for f in GRIND_STRETCH if a_s < b_s else ():
-        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s)
+    for f in GRIND_STRETCH:
+        a_s = last_s + (1.0 + f) / 2.0 * period_s  # the last rep's second half, then this one's first half
+        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s) if a_s < b_s else best[:3]
         if r > best[1]:
             best = (c, r, size, f)
     return best
