@@ -24,7 +24,7 @@ import numpy as np
 
 from repcount.lobes import Lobe
 from repcount.results import DetectedSet
-from repcount.sets import MIN_REPS, PERIOD_S, Wave, merge_lobes
+from repcount.runs import MIN_REPS, PERIOD_S, Wave, merge_lobes
 
 PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
 PROVISIONAL_SPREAD = 1.6  # two same-sign waves shown as two reps must be this alike in peak and area

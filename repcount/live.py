@@ -22,7 +22,9 @@ from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_ste
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import extra_reps, provisional_reps
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, Pose, Trace, at_movement_times, find_sets
+from repcount.refine import at_movement_times
+from repcount.runs import Pose, Trace
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency

@@ -44,7 +44,7 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     Returns
     -------
     float or None
-        The lag (s) of the autocorrelation's highest local peak when it lies at 1.6-2.4 times ``spacing_s``,
+        The lag (s) of the autocorrelation's highest local peak when it lies at ``DOUBLE_RATIO`` times ``spacing_s``,
         reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R``; else None.
 
     Examples
@@ -72,7 +72,9 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     return None
 
 
-def rep_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: float, near_s: float) -> tuple[float, float] | None:
+def rep_period_s(
+    t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: float, near_s: float
+) -> tuple[float, float] | None:
     """The period (s) at which the motion between ``start_s`` and ``end_s`` repeats, near ``near_s``.
 
     Parameters

@@ -23,7 +23,7 @@ from scipy import signal
 
 from repcount.baseline import baseline_component, baseline_count, baseline_peaks, baseline_period
 from repcount.live import RepCounter
-from repcount import sets as repcount_sets
+from repcount import refine
 from repcount.results import DetectedSet
 from repcount.session import analyse_session
 from repcount.synth import synth_session, synth_set
@@ -200,14 +200,14 @@ def bench_cut_rep_loso(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]
     if not sets:
         return
     subjects = np.array([rec["subject"] for rec, _, _ in sets])
-    chosen = repcount_sets.CUT_REP_PERIODS
+    chosen = refine.CUT_REP_PERIODS
     errors = np.empty((len(CUT_GRID), len(sets)), dtype=int)
     try:
         for i, low in enumerate(CUT_GRID):
-            repcount_sets.CUT_REP_PERIODS = (low, chosen[1])
+            refine.CUT_REP_PERIODS = (low, chosen[1])
             errors[i] = [sum(s.n_reps for s in analyse_session(t, acc)) - int(rec["reps"]) for rec, t, acc in sets]
     finally:
-        repcount_sets.CUT_REP_PERIODS = chosen
+        refine.CUT_REP_PERIODS = chosen
     print(f"\n### SPAR leave-one-subject-out: ours with the cut-first-rep threshold (periods) chosen on the other 9 "
           f"subjects (grid {CUT_GRID[0]:g}-{CUT_GRID[-1]:g}; shipped: {chosen[0]:g})\n")
     loso_table(subjects, errors, [f"{c:g}" for c in CUT_GRID], "chosen",

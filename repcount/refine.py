@@ -1,0 +1,299 @@
+"""A found set checked against its own motion (`repcount.template`): the reps its mean rep finds at its edges
+and in gaps, a last move that is not a rep, the count of an irregular set by its rhythm, the confidence of its
+edges, a rep cut by the start of the data, and its times moved from the band-passed signal onto the movement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from repcount.filters import phase_delay_s
+from repcount.period import rep_period_s
+from repcount.results import DetectedSet, Rep
+from repcount.runs import MIN_REPS, Pose, Trace, start_pose, unit
+from repcount.template import best_match, rep_template, stretched
+
+MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
+MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
+MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
+MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
+UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
+UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
+CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods before the first turnaround ...
+CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
+RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods is irregular ...
+RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
+RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
+RHYTHM_ACTIVE = 0.7  # a wide gap holds a rep only if it moves at least this much (RMS) like the whole set
+GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
+GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
+GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
+LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
+LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
+EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
+
+
+def _period_s(reps: Sequence[Rep]) -> float:
+    """A set's rep period: the median spacing of its turnarounds (s)."""
+    return float(np.median(np.diff([r.turn_s for r in reps])))
+
+
+def at_movement_times(found: DetectedSet, lo_s: float, hi_s: float) -> DetectedSet:
+    """The set with its times moved from the band-passed signal back onto the movement, within the data
+    (``lo_s`` to ``hi_s``).
+
+    Sets are found and checked on wave peaks; a set is reported only once final, shifted by the
+    band-pass phase delay at its rep rate (`repcount.filters.phase_delay_s`), so turnarounds and tempo are
+    where the lifter turned, for slow reps as for fast ones.
+    """
+    if found.n_reps < 2:
+        return found
+    dt = phase_delay_s(_period_s(found.reps))
+
+    def moved(t_s: float) -> float:
+        return float(np.clip(t_s - dt, lo_s, hi_s))
+
+    reps = tuple(Rep(moved(r.start_s), moved(r.turn_s), moved(r.end_s), r.confidence) for r in found.reps)
+    return replace(found, start_s=reps[0].start_s, end_s=reps[-1].end_s, reps=reps)
+
+
+def _beyond(edge_s: float, step: int, period_s: float, lo_s: float, hi_s: float) -> tuple[float, float]:
+    """Where a rep just before (``step`` -1) or after (+1) a set's edge turnaround would turn:
+    ``MATCH_SPACING`` periods away, and ``MATCH_SPACING[0]`` periods clear of the neighbouring set's edge."""
+    near, far = (edge_s + step * m * period_s for m in MATCH_SPACING)
+    pad = MATCH_SPACING[0] * period_s
+    return (max(far, lo_s + pad), near) if step < 0 else (near, min(far, hi_s - pad))
+
+
+def _size_match(size: float) -> float:
+    """1 for a candidate as big as the template, less for one smaller or bigger."""
+    return min(size, 1.0 / size)
+
+
+def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: Sequence[Pose]) -> DetectedSet:
+    """Count the rep the start of the data cut: a recording that begins in motion (no still pose before the
+    set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there.
+
+    A set recorded from rest never starts like this; a recording trimmed to the exercise often starts in
+    the middle of the first rep, whose second half alone does not make a wave like the others.
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    period = _period_s(found.reps)
+    lead = turns[0] - data_start_s
+    if not CUT_REP_PERIODS[0] * period <= lead <= CUT_REP_PERIODS[1] * period:
+        return found
+    if any(data_start_s <= t <= turns[0] for t, _ in still):
+        return found
+    t, bp, _ = trace
+    before = (t >= data_start_s) & (t <= turns[0] - period / 2.0)
+    inside = (t >= turns[0] - period / 2.0) & (t <= turns[-1] + period / 2.0)
+    if before.sum() < 2 or not inside.any():
+        return found
+    rms = [float(np.sqrt(np.nanmean(np.sum(bp[m] ** 2, axis=1)))) for m in (before, inside)]
+    if not rms[0] >= CUT_REP_RMS * rms[1]:
+        return found
+    c = max(turns[0] - period, data_start_s)
+    reps = (Rep(max(c - period / 2.0, data_start_s), c, c + period / 2.0, UNSEEN_CONFIDENCE), *found.reps)
+    return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
+
+
+def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: Sequence[Pose] = ()) -> DetectedSet:
+    """Add the reps the set's own rhythm and motion find in gaps of about two periods and at its edges.
+
+    A rep whose principal-axis wave was too small, or lost when the axis turned, still moves like the set's
+    other reps: its 3-axis motion correlates with their mean (`repcount.template`). Where the data is missing
+    (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
+    nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
+    size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
+    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm after the last one, a slower rep
+    after a pause (a grinder) is looked for (`_slow_match`).
+    """
+    found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s))
+    turns = np.array([r.turn_s for r in found.reps])
+    period = _period_s(found.reps)
+    template = rep_template(trace[0], trace[1], turns, period)
+    lo = MATCH_SPACING[0]
+    added: list[Rep] = []
+    rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
+
+    def find(a_s: float, b_s: float, step: int = 0) -> float | None:
+        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
+        if r < MATCH_R or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
+            return None
+        if step and not _at_pose(trace, c + step * period / 2.0, rest):
+            return None  # a move into another pose (re-racking, putting the bar down), not a rep
+        added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * _size_match(size), 3)))
+        return c
+
+    def unseen(c: float) -> float | None:
+        """A rep kept in rhythm while the data was missing (a dropout), at low confidence."""
+        k = int(np.searchsorted(trace[0], c))
+        if not 0 <= k < len(trace[0]) or np.isfinite(trace[1][k]).all():
+            return None
+        added.append(Rep(c - period / 2.0, c, c + period / 2.0, UNSEEN_CONFIDENCE))
+        return c
+
+    for a, b in zip(turns[:-1], turns[1:], strict=True):
+        t: float | None = float(a)
+        while t is not None and b - t > (1.0 + lo) * period:
+            t = find(t + lo * period, b - lo * period) or unseen(t + period)
+    for step in (-1, 1):
+        edge: float | None = float(turns[0] if step < 0 else turns[-1])
+        for _ in range(MATCH_EDGE_REPS):
+            if edge is not None:
+                edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+    if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
+        c, r, size, f = _slow_match(trace, template, float(turns[-1]), period, hi_s)
+        if r >= GRIND_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] and _at_pose(trace, c + f * period / 2.0, rest):
+            added.append(Rep(c - f * period / 2.0, c, c + f * period / 2.0, round(r * _size_match(size), 3)))
+    reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+
+
+def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
+                hi_s: float) -> tuple[float, float, float, float]:
+    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods (and clear of the
+    next set's first turnaround ``hi_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``:
+    (turn time s, correlation, size, slowing factor). A rep slowed by f turns at least (1 + f) / 2 periods
+    after the one before; a fidget or a move to rack is quicker than a rep."""
+    b_s = min(last_s + GRIND_GAP * period_s, hi_s - MATCH_SPACING[0] * period_s)
+    best = (np.nan, 0.0, 0.0, 1.0)
+    for f in GRIND_STRETCH:
+        a_s = last_s + (1.0 + f) / 2.0 * period_s  # the last rep's second half, then this one's first half
+        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s) if a_s < b_s else best[:3]
+        if r > best[1]:
+            best = (c, r, size, f)
+    return best
+
+
+def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
+    """An irregular set counted by its rhythm: as many reps as rep periods fit between its first and last
+    turnaround, the period taken from the autocorrelation of its 3-axis motion.
+
+    Where a rep shows one wave or two, or none above the threshold, the turnarounds come at uneven spacings
+    and the wave count misses or doubles reps; the whole motion still repeats once per rep. Reps are added
+    in the widest gaps (at their middle, confidence ``UNSEEN_CONFIDENCE``) or the later of the closest two
+    turnarounds is dropped until the count fits.
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    if len(turns) < 2 * MIN_REPS:
+        return found
+    near = _period_s(found.reps)
+    period = rep_period_s(trace[0], trace[1], turns[0] - near / 2.0, turns[-1] + near / 2.0, near)
+    if period is None or period[1] < RHYTHM_MIN_R:
+        return found
+    gaps = np.diff(turns) / period[0]
+    if RHYTHM_GAPS[0] <= gaps.min() and gaps.max() <= RHYTHM_GAPS[1]:
+        return found
+    reps = list(found.reps)
+    target = int(round((turns[-1] - turns[0]) / period[0])) + 1
+    if abs(target - len(reps)) < RHYTHM_MIN_DIFF:
+        return found
+    half = period[0] / 2.0
+    t, bp, _ = trace
+    level = _rms(bp, (t >= turns[0]) & (t <= turns[-1]))
+    while len(reps) != target:
+        spacing = np.diff([r.turn_s for r in reps]) / period[0]
+        if len(reps) < target:
+            wide = [k for k in np.argsort(-spacing) if spacing[k] >= 1.5 and _rms(
+                bp, (t >= reps[k].turn_s) & (t <= reps[k + 1].turn_s)) >= RHYTHM_ACTIVE * level]
+            if not wide:
+                break
+            c = (reps[wide[0]].turn_s + reps[wide[0] + 1].turn_s) / 2.0
+            reps.insert(int(wide[0]) + 1, Rep(c - half, c, c + half, UNSEEN_CONFIDENCE))
+        elif spacing.min() < RHYTHM_GAPS[0]:
+            del reps[int(np.argmin(spacing)) + 1]
+        else:
+            break
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), found.confidence)
+
+
+def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:
+    """RMS magnitude of the band-passed 3-axis acceleration where ``mask`` is True (g); 0 if none."""
+    return float(np.sqrt(np.nanmean(np.sum(bp_g[mask] ** 2, axis=1)))) if mask.any() else 0.0
+
+
+def with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
+    """The set with a confidence from its edges, where a count goes wrong, and the other count they allow.
+
+    Each edge rep should move like the set's other reps (correlation times size match with their mean),
+    and nothing just beyond the edge should (the same score, one minus). The weakest of the four is the
+    set's confidence; below ``UNSURE`` the count it points to (one fewer for a doubtful edge rep, one more
+    for rep-like motion beyond an edge) is the alternative, for "probably 9 or 10".
+    """
+    turns = np.array([r.turn_s for r in found.reps])
+    period = _period_s(found.reps)
+    template = rep_template(trace[0], trace[1], turns, period)
+    scores: list[tuple[float, int]] = []
+    for k, step in ((0, -1), (len(turns) - 1, 1)):
+        scores.append((_likeness(_match_among(trace, found.reps, k, period), 1.0), -1))
+        a_s, b_s = _beyond(turns[k], step, period, lo_s, hi_s)
+        match = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (np.nan, 0.0, 0.0)
+        scores.append((1.0 - _likeness(match, 0.0), 1))
+    weakest, direction = min(scores)
+    alternative = found.n_reps + direction if weakest < UNSURE else None
+    return DetectedSet(found.start_s, found.end_s, found.reps, round(float(np.clip(weakest, 0.0, 1.0)), 3), alternative)
+
+
+def _likeness(match: tuple[float, float, float], unknown: float) -> float:
+    """Correlation times size match of a `best_match` result; ``unknown`` if it found no data."""
+    c, r, size = match
+    return unknown if np.isnan(c) else max(r, 0.0) * _size_match(size)
+
+
+def _match_among(trace: Trace, reps: Sequence[Rep], k: int, period_s: float) -> tuple[float, float, float]:
+    """How rep ``k`` matches the mean of the set's other reps (`best_match` near its turnaround)."""
+    others = rep_template(trace[0], trace[1], np.array([r.turn_s for i, r in enumerate(reps) if i != k]), period_s)
+    turn_s = reps[k].turn_s
+    return best_match(trace[0], trace[1], others, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
+
+
+def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None = None) -> DetectedSet:
+    """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
+    bar down, getting up; a rep comes back to where the sensor is between reps, and the set ends where it
+    started: ``start``, the pose held still before the first rep, when known, is that pose whatever the
+    phase of the turnarounds found; else the pose half a period from them) or that moves unlike the
+    other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; when it turns more than
+    ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a period after it, ``MATCH_R``
+    and a size within ``MATCH_SIZE``, as for an added rep: the lifter paused, then moved to rack, and the
+    recording holds that move).
+
+    Only the end is checked: before the first rep the lifter braces still, after the last one they rack
+    straight away, so only there does such a move fall into the set's rhythm.
+    """
+    reps = found.reps
+    if len(reps) <= MIN_REPS:
+        return found
+    period = _period_s(reps)
+    inner = reps[:-1]
+    rest = start if start is not None else _rest_pose(
+        trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))
+    c, r, size = _match_among(trace, reps, len(reps) - 1, period)
+    last_s = reps[-1].turn_s
+    late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
+    alike = r >= MATCH_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] if late else r >= LAST_REP_MIN_R
+    if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or alike):
+        return found
+    return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
+    """Mean direction of the low-passed acceleration at the given times (between reps), or None."""
+    t, _, level = trace
+    k = np.searchsorted(t, times_s)
+    k = k[(k >= 0) & (k < len(t))]
+    k = k[np.isfinite(level[k]).all(axis=1)]
+    return unit(level[k].mean(axis=0)) if len(k) else None
+
+
+def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None) -> bool:
+    """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise,
+    as in a gap)."""
+    t, _, level = trace
+    k = int(np.searchsorted(t, time_s))
+    if rest is None or not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():
+        return True
+    return float(np.dot(unit(level[k]), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))

@@ -1,0 +1,335 @@
+"""Runs of rep waves in a bout of lobes: the regular run of same-sign waves that holds a set's turnarounds.
+
+A rep shows as one dominant lobe at its turnaround (the tilt of the torso or forearm, or the acceleration
+reversal at the bottom) and smaller opposite lobes between reps. Consecutive same-sign lobes are merged into
+waves (`merge_lobes`). For each sign we look for the longest run of waves spaced like reps (``PERIOD_S``, each
+spacing within a factor of ~2 of the run's median) and of similar size, trim weak waves at its edges, thin it
+to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
+whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before
+and after it (a bout may hold set-up, walking and re-racking as well): `find_runs`. Two neighbouring runs of
+one sign, alike in rhythm (or one at twice the other's wave rate, then thinned) and at most
+``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps: they are joined, with the rep-sized
+waves between them (`join_pauses`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from repcount.lobes import Lobe
+from repcount.period import doubled_period_s
+from repcount.results import DetectedSet, Rep
+
+MIN_REPS = 3
+PERIOD_S = (0.6, 10.0)
+SPACING_RATIO = (0.5, 2.2)
+MIN_AREA_FRACTION = 0.3
+MIN_PEAK_FRACTION = 0.3
+EDGE_AREA_FRACTION = 0.55
+EDGE_PEAK_FRACTION = 0.6
+EDGE_MAX_RATIO = 2.5
+EDGE_SPACING_RATIO = (0.6, 1.5)
+MIN_PEAK_G = 0.02
+MIN_DUTY = 0.5
+MIN_EXCURSION_GAP_DEG = 1.0
+START_POSE_MAX_AGE_S = 30.0
+SHORT_RUN = 5
+SHORT_RUN_SPREAD = 2.5
+WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
+WALK_MIN_STEP_G = 0.03
+WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
+PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
+JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
+JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
+JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
+
+Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) where the sensor was held still
+Trace = tuple[np.ndarray, np.ndarray, np.ndarray]  # grid times (s); band-passed and low-passed acceleration (n, 3) (g)
+
+
+@dataclass(frozen=True)
+class Wave:
+    """Consecutive same-sign lobes merged: the biggest peak and the first/last peak times."""
+
+    sign: int
+    peak_s: float
+    peak_g: float
+    area_gs: float
+    first_peak_s: float
+    last_peak_s: float
+    walking: bool
+    clipped: bool
+    covered_s: float  # time spent inside its lobes
+    level: tuple[float, ...]  # mean low-passed acceleration over its biggest lobe (g): the pose there
+
+
+def _walking(lobe: Lobe) -> bool:
+    return lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_STEP_PEAK * lobe.peak_g, WALK_MIN_STEP_G)
+
+
+def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
+    """Merge runs of same-sign lobes into waves, so waves alternate in sign."""
+    waves: list[Wave] = []
+    for lobe in lobes:
+        if waves and waves[-1].sign == lobe.sign:
+            w = waves[-1]
+            big = lobe.peak_g > w.peak_g
+            waves[-1] = Wave(
+                w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
+                w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
+                w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
+                lobe.level if big else w.level,
+            )
+        else:
+            waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
+                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level))
+    return waves
+
+
+def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    """Longest run of ``idx`` whose consecutive spacings lie within SPACING_RATIO of their median."""
+    for _ in range(2):
+        if len(idx) < 2:
+            return idx
+        t = np.array([waves[i].peak_s for i in idx])
+        gaps = np.diff(t)
+        med = float(np.median(gaps))
+        ok = (gaps >= SPACING_RATIO[0] * med) & (gaps <= SPACING_RATIO[1] * med)
+        breaks = np.flatnonzero(~ok)
+        bounds = np.r_[0, breaks + 1, len(idx)]
+        lengths = np.diff(bounds)
+        k = int(np.argmax(lengths))
+        idx = idx[bounds[k] : bounds[k + 1]]
+    return idx
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) -> bool:
+    """An edge wave must look like its neighbours: similar area and peak, spaced like the rest."""
+    areas = np.array([waves[i].area_gs for i in idx])
+    peaks = np.array([waves[i].peak_g for i in idx])
+    period = float(np.median(np.abs(np.diff([waves[i].peak_s for i in idx]))))
+    w = waves[edge]
+    spacing = abs(w.peak_s - waves[inner].peak_s) / period
+    if not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]:
+        return True
+    if w.peak_g > EDGE_MAX_RATIO * np.median(peaks) or w.area_gs > EDGE_MAX_RATIO * np.median(areas):
+        return True
+    return not w.clipped and bool(
+        w.area_gs < EDGE_AREA_FRACTION * np.median(areas)
+        or w.peak_g < EDGE_PEAK_FRACTION * np.median(peaks)
+    )
+
+
+def _trim_edges(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    while len(idx) > MIN_REPS:
+        if _edge_is_weak(idx[0], idx[1], idx, waves):
+            idx = idx[1:]
+        elif _edge_is_weak(idx[-1], idx[-2], idx, waves):
+            idx = idx[:-1]
+        else:
+            break
+    return idx
+
+
+def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
+    """Fraction of the run's span spent inside lobes: reps keep the signal moving, fidgets are blips."""
+    inside = sum(w.covered_s for w in waves[idx[0] : idx[-1] + 1])
+    return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
+
+
+def _by_period(run: list[int], waves: Sequence[Wave], period_s: float, pool: list[int] | None = None) -> list[int]:
+    """Waves of the run's sign (from ``pool`` if given) one rep period apart: after each kept wave, the one
+    nearest a period on."""
+    if pool is None:
+        pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+    kept = [run[0]]
+    while True:
+        t = waves[kept[-1]].peak_s
+        later = [i for i in pool if waves[i].peak_s - t >= PERIOD_STEP[0] * period_s]
+        if not later:
+            return kept
+        window = [i for i in later if waves[i].peak_s - t <= PERIOD_STEP[1] * period_s] or later[:1]
+        kept.append(min(window, key=lambda i: abs(waves[i].peak_s - t - period_s)))
+
+
+def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None, whole: bool = False) -> list[int]:
+    """Thin the run to one wave per rep when the motion repeats at twice the wave spacing."""
+    if trace is None or len(run) < 2 * MIN_REPS:
+        return run
+    turns = [waves[i].peak_s for i in run]
+    period_s = doubled_period_s(trace[0], trace[1], turns[0], turns[-1], float(np.median(np.diff(turns))))
+    return run if period_s is None else _by_period(run, waves, period_s, run if whole else None)
+
+
+def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
+    """The regular, rep-like run of waves of one sign, or []."""
+    idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
+    if not idx:
+        return []
+    big = float(np.percentile([waves[i].area_gs for i in idx], 75))
+    tall = float(np.percentile([waves[i].peak_g for i in idx], 75))
+    idx = [
+        i for i in idx
+        if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
+    ]
+    idx = _one_per_rep(idx, waves, trace, whole=True)
+    idx = _one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace)
+    if len(idx) < MIN_REPS:
+        return []
+    gaps = np.diff([waves[i].peak_s for i in idx])
+    period = float(np.median(gaps))
+    if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
+        return []
+    peaks = [waves[i].peak_g for i in idx]
+    if len(idx) < SHORT_RUN and (gaps.max() > SHORT_RUN_SPREAD * gaps.min() or max(peaks) > SHORT_RUN_SPREAD * min(peaks)):
+        return []  # a few reps must be convincingly alike: fidgets during rest come in twos and threes
+    return idx
+
+
+def _excursion_deg(run: list[int], waves: Sequence[Wave], pose: np.ndarray) -> float:
+    """Median angle (degrees) between the pose at the run's waves and a reference pose."""
+    cos = [float(np.dot(unit(np.array(waves[i].level)), pose)) for i in run]
+    return float(np.degrees(np.arccos(np.clip(np.median(cos), -1.0, 1.0))))
+
+
+def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence[Pose]) -> list[int]:
+    """Of the two candidate runs, the one whose waves lie away from the start position, or [] if unclear.
+
+    The start position is the last pose held still before either run begins; reps leave it and come back,
+    so their turnarounds are the waves farthest from it.
+    """
+    pose = start_pose(still, min(waves[r[0]].peak_s for r in runs), -np.inf)
+    if pose is None:
+        return []
+    a, b = (_excursion_deg(r, waves, pose) for r in runs)
+    if abs(a - b) < MIN_EXCURSION_GAP_DEG:
+        return []
+    return runs[0] if a > b else runs[1]
+
+
+def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None) -> list[int]:
+    """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
+
+    Both signs usually give a run, the turnarounds and the returns to the start position. The start
+    position held before the set says which one holds the turnarounds, whichever is longer: the returns
+    include the half-waves that leave the start position and come back to it, so they are often the longer
+    run, and taking them puts every turnaround half a period off. Without a clear start position the
+    longer run wins. A run with two waves per rep has been thinned to one (`_one_per_rep`), so it does not
+    win by its doubled length.
+    """
+    runs = [r for r in (_candidate(waves, 1, trace), _candidate(waves, -1, trace)) if r]
+    if len(runs) == 2:
+        decided = _by_start_pose(runs, waves, still)
+        if decided:
+            return decided
+    best: list[int] = []
+    best_key = (0, 0.0)
+    for idx in runs:
+        key = (len(idx), float(np.median([waves[i].area_gs for i in idx])))
+        if key > best_key:
+            best, best_key = idx, key
+    return best
+
+
+def _rep_confidence(areas: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    size = np.clip(1.0 - np.abs(np.log(areas / np.median(areas))) / np.log(3.0), 0.1, 1.0)
+    med = float(np.median(gaps)) if len(gaps) else 1.0
+    rhythm_gap = np.abs(np.log(np.r_[gaps, med] / med)) if len(gaps) else np.zeros(1)
+    rhythm = np.clip(1.0 - np.minimum(rhythm_gap, np.r_[rhythm_gap[-1:], rhythm_gap[:-1]]) / np.log(2.5), 0.1, 1.0)
+    out: np.ndarray = np.round(size * rhythm, 3)
+    return out
+
+
+def _build_set(run: list[int], waves: Sequence[Wave]) -> DetectedSet:
+    turns = np.array([waves[i].peak_s for i in run])
+    half = float(np.median(np.diff(turns))) / 2.0
+    conf = _rep_confidence(np.array([waves[i].area_gs for i in run]), np.diff(turns))
+    reps = []
+    for k, i in enumerate(run):
+        before = waves[i - 1].last_peak_s if i > 0 else -np.inf
+        after = waves[i + 1].first_peak_s if i + 1 < len(waves) else np.inf
+        start = before if turns[k] - before < 1.6 * half else turns[k] - half
+        end = after if after - turns[k] < 1.6 * half else turns[k] + half
+        reps.append(Rep(float(start), float(turns[k]), float(end), float(conf[k])))
+    edge_margin = _edge_margin(run, waves)
+    set_conf = float(np.clip(np.median(conf) * edge_margin * min(1.0, len(run) / 5.0), 0.0, 1.0))
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), round(set_conf, 3))
+
+
+def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
+    """Lower confidence when a same-sign wave just outside the run looks almost like a rep."""
+    med = float(np.median([waves[i].area_gs for i in run]))
+    period = float(np.median(np.diff([waves[i].peak_s for i in run])))
+    margin = 1.0
+    for j, ref in ((run[0] - 2, run[0]), (run[-1] + 2, run[-1])):
+        if 0 <= j < len(waves) and abs(waves[j].peak_s - waves[ref].peak_s) < 2.0 * period:
+            ratio = waves[j].area_gs / med
+            if 0.3 <= ratio:
+                margin = min(margin, 0.6)
+    return margin
+
+
+def _run_of(found: DetectedSet, waves: Sequence[Wave]) -> list[int]:
+    """Indices of the waves at a set's rep turnarounds ([] if one is not a wave peak)."""
+    peaks = np.array([w.peak_s for w in waves])
+    idx = [int(np.argmin(np.abs(peaks - r.turn_s))) for r in found.reps]
+    return idx if all(abs(waves[i].peak_s - r.turn_s) < 1e-9 for i, r in zip(idx, found.reps)) else []
+
+
+def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
+    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or []."""
+    if not a or not b or waves[a[0]].sign != waves[b[0]].sign:
+        return []
+    pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) for r in (a, b))
+    if JOIN_DOUBLED[0] <= max(pa, pb) / min(pa, pb) <= JOIN_DOUBLED[1]:  # one part counted each stroke of a rep
+        a, b = (_by_period(a, waves, pb), b) if pa < pb else (a, _by_period(b, waves, pa))
+        pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) if len(r) > 1 else 0.0 for r in (a, b))
+        if min(pa, pb) == 0.0:
+            return []
+    period = float(np.median(np.r_[np.diff([waves[i].peak_s for i in a]), np.diff([waves[i].peak_s for i in b])]))
+    if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or waves[b[0]].peak_s - waves[a[-1]].peak_s > JOIN_GAP_PERIODS * period:
+        return []
+    peak = float(np.median([waves[i].peak_g for i in a + b]))
+    area = float(np.median([waves[i].area_gs for i in a + b]))
+    sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (
+        waves[i].sign == waves[a[0]].sign
+        and waves[i].peak_g >= EDGE_PEAK_FRACTION * peak and waves[i].area_gs >= EDGE_AREA_FRACTION * area)]
+    middle = _by_period(sized, waves, period, sized)
+    return a[:-1] + [i for i in middle if i < b[0]] + b
+
+
+def join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[DetectedSet]:
+    """Merge consecutive sets of the same rep wave, rhythm and sign that a short mid-set pause split."""
+    out: list[DetectedSet] = []
+    for found in sets:
+        run = _joined(_run_of(out[-1], waves), _run_of(found, waves), waves) if out else []
+        out[-1:] = [_build_set(run, waves)] if run else [*out[-1:], found]
+    return out
+
+
+def find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],
+               trace: Trace | None) -> list[DetectedSet]:
+    waves = merge_lobes(lobes)
+    run = _best_run(waves, still, trace)
+    if not run:
+        return []
+    before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
+    after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
+    found = _build_set(run, waves)
+    return [s for s in find_runs(before, postures_s, still, trace) if s.end_s <= found.start_s] + [found] + [
+        s for s in find_runs(after, postures_s, still, trace) if s.start_s >= found.end_s
+    ]
+
+
+def start_pose(still: Sequence[Pose], first_s: float, lo_s: float) -> np.ndarray | None:
+    """Direction of the last pose held still before a set's first turnaround (after ``lo_s``, the previous
+    set's last one, and at most ``START_POSE_MAX_AGE_S`` before), or None."""
+    before = [p for t, p in still if max(lo_s, first_s - START_POSE_MAX_AGE_S) <= t <= first_s]
+    return unit(np.array(before[-1])) if before else None
