@@ -2,7 +2,10 @@
 
 Some movements (a band row pulled and released in two strokes, a swing) put one or two same-sign waves on the
 principal axis per rep, irregularly. The wave spacing then halves for part of the set, but the whole 3-D
-motion still repeats once per rep: its autocorrelation peaks at the rep period, not at the wave spacing.
+motion still repeats once per rep: its autocorrelation peaks at the rep period, not at the wave spacing. When
+the two strokes are alike, the peaks at one and two spacings are as high; the motion's period is then told by
+how the peaks decay: a motion that repeats every spacing decays steadily (1 >= 2 >= 3 >= 4 spacings), one
+that repeats every two spacings correlates better at 2 and 4 than at 1 and 3.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ MIN_LAG_S = 0.5
 DOUBLE_RATIO = (1.3, 2.4)  # the autocorrelation's main peak at 1.3-2.4 times the wave spacing ...
 MIN_PEAK_R = 0.4  # ... clearly periodic there ...
 MIN_GAIN_R = 0.05  # ... and clearly more than at the wave spacing itself
+EVEN_ODD_GAIN = 0.05  # or: at 2 and 4 spacings the motion repeats this much better than at 1 and 3 ...
+MIN_EVEN_R = 0.3  # ... clearly periodic at 2 spacings ...
+EVEN_ODD_SPACINGS = 16  # ... over a run of at least this many spacings (4 of them at most a quarter of it)
 
 
 def _autocorr(x_g: np.ndarray) -> np.ndarray:
@@ -44,8 +50,11 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     Returns
     -------
     float or None
-        The lag (s) of the autocorrelation's highest local peak when it lies at ``DOUBLE_RATIO`` times ``spacing_s``,
-        reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R``; else None.
+        The lag (s) of the autocorrelation's highest local peak when it lies at ``DOUBLE_RATIO`` times
+        ``spacing_s``, reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R``; or,
+        over a run of ``EVEN_ODD_SPACINGS`` spacings or more, the lag of the best correlation near twice
+        ``spacing_s`` when it reaches ``MIN_EVEN_R`` and the correlations near 2 and 4 spacings beat those near
+        1 and 3 by ``EVEN_ODD_GAIN``; else None.
 
     Examples
     --------
@@ -69,6 +78,12 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     ratio = lag_s[best] / spacing_s
     if DOUBLE_RATIO[0] <= ratio <= DOUBLE_RATIO[1] and r[best] >= MIN_PEAK_R and r[best] - near_r >= MIN_GAIN_R:
         return float(lag_s[best])
+    if len(seg) < EVEN_ODD_SPACINGS * spacing_s * GRID_FS_HZ:
+        return None
+    at = [int(np.argmax(np.where(np.abs(lag_s / (k * spacing_s) - 1.0) <= 0.15, r, -np.inf))) for k in (1, 2, 3, 4)]
+    r1, r2, r3, r4 = (float(r[k]) for k in at)
+    if r2 >= MIN_EVEN_R and (r2 + r4) - (r1 + r3) >= EVEN_ODD_GAIN:
+        return float(lag_s[at[1]])
     return None
 
 

@@ -68,6 +68,11 @@ def test_a_rep_that_moves_like_the_others_is_counted_though_its_wave_is_small(na
     assert min(r.confidence for r in found.reps) < 0.9 * np.median([r.confidence for r in found.reps])
 
 
+def test_a_rep_of_two_alike_strokes_is_one_rep() -> None:
+    data = np.loadtxt(FIXTURES / "spar_S9_lower_trap_row_R.csv", delimiter=",", skiprows=1)
+    assert abs(_count(data[:, 0], data[:, 1:4]) - 20) <= 1  # each stroke counted: 37
+
+
 def test_a_recording_cut_in_the_middle_of_the_first_rep_counts_it_with_doubt() -> None:
     data = np.loadtxt(FIXTURES / "spar_S4_dumbbell_row_R.csv", delimiter=",", skiprows=1)
     (found,) = analyse_session(data[:, 0], data[:, 1:4])
