@@ -33,6 +33,18 @@ def _autocorr(x_g: np.ndarray) -> np.ndarray:
     return out
 
 
+def _span_autocorr(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: float,
+                   min_samples: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Autocorrelation of the motion between ``start_s`` and ``end_s`` (a short gap in the data, NaN, counts as
+    no motion), its lags (s) and the indices of its local peaks; None for fewer than ``min_samples`` samples."""
+    seg = np.nan_to_num(bp_g[(t_s >= start_s) & (t_s <= end_s)])
+    if len(seg) < max(min_samples, 3):
+        return None
+    r = _autocorr(seg)
+    peaks = np.flatnonzero((r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])) + 1
+    return r, np.arange(len(r)) / GRID_FS_HZ, peaks
+
+
 def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: float, spacing_s: float) -> float | None:
     """The rep period (s) if the motion between ``start_s`` and ``end_s`` repeats at about twice ``spacing_s``.
 
@@ -63,12 +75,10 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     >>> round(doubled_period_s(t, x, 0.0, 30.0, 0.75), 2)
     1.5
     """
-    seg = np.nan_to_num(bp_g[(t_s >= start_s) & (t_s <= end_s)])  # a short gap in the data is NaN: no motion
-    if len(seg) < 4 * DOUBLE_RATIO[1] * spacing_s * GRID_FS_HZ:
+    found = _span_autocorr(t_s, bp_g, start_s, end_s, 4 * DOUBLE_RATIO[1] * spacing_s * GRID_FS_HZ)
+    if found is None:
         return None
-    r = _autocorr(seg)
-    lag_s = np.arange(len(r)) / GRID_FS_HZ
-    inner = np.flatnonzero((r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])) + 1
+    r, lag_s, inner = found
     peaks = inner[(lag_s[inner] >= MIN_LAG_S) & (lag_s[inner] <= 3.0 * spacing_s)]
     if not len(peaks):
         return None
@@ -78,7 +88,7 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     ratio = lag_s[best] / spacing_s
     if DOUBLE_RATIO[0] <= ratio <= DOUBLE_RATIO[1] and r[best] >= MIN_PEAK_R and r[best] - near_r >= MIN_GAIN_R:
         return float(lag_s[best])
-    if len(seg) < EVEN_ODD_SPACINGS * spacing_s * GRID_FS_HZ:
+    if len(r) < EVEN_ODD_SPACINGS * spacing_s * GRID_FS_HZ:
         return None
     at = [int(np.argmax(np.where(np.abs(lag_s / (k * spacing_s) - 1.0) <= 0.15, r, -np.inf))) for k in (1, 2, 3, 4)]
     r1, r2, r3, r4 = (float(r[k]) for k in at)
@@ -116,12 +126,10 @@ def rep_period_s(
     >>> round(float(rep_period_s(t, x, 0.0, 30.0, 1.4)[0]), 2)
     1.53
     """
-    seg = np.nan_to_num(bp_g[(t_s >= start_s) & (t_s <= end_s)])
-    if len(seg) < 3:
+    found = _span_autocorr(t_s, bp_g, start_s, end_s, 3)
+    if found is None:
         return None
-    r = _autocorr(seg)
-    lag_s = np.arange(len(r)) / GRID_FS_HZ
-    inner = np.flatnonzero((r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])) + 1
+    r, lag_s, inner = found
     peaks = inner[np.abs(lag_s[inner] / near_s - 1.0) <= 0.3]
     if not len(peaks):
         return None
