@@ -73,6 +73,16 @@ def _size_match(size: float) -> float:
     return min(size, 1.0 / size)
 
 
+def _like_a_rep(r: float, size: float, min_r: float = MATCH_R) -> bool:
+    """A `best_match` correlation and size that make a rep: at least ``min_r``, within ``MATCH_SIZE``."""
+    return r >= min_r and MATCH_SIZE[0] <= size <= MATCH_SIZE[1]
+
+
+def _rep_around(turn_s: float, period_s: float, confidence: float) -> Rep:
+    """A rep found by its turnaround alone: half a period either side."""
+    return Rep(turn_s - period_s / 2.0, turn_s, turn_s + period_s / 2.0, confidence)
+
+
 def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: Sequence[Pose]) -> DetectedSet:
     """Count the rep the start of the data cut: a recording that begins in motion (no still pose before the
     set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there.
@@ -92,8 +102,7 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     inside = (t >= turns[0] - period / 2.0) & (t <= turns[-1] + period / 2.0)
     if before.sum() < 2 or not inside.any():
         return found
-    rms = [float(np.sqrt(np.nanmean(np.sum(bp[m] ** 2, axis=1)))) for m in (before, inside)]
-    if not rms[0] >= CUT_REP_RMS * rms[1]:
+    if not _rms(bp, before) >= CUT_REP_RMS * _rms(bp, inside):
         return found
     c = max(turns[0] - period, data_start_s)
     reps = (Rep(max(c - period / 2.0, data_start_s), c, c + period / 2.0, UNSEEN_CONFIDENCE), *found.reps)
@@ -121,11 +130,11 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
 
     def find(a_s: float, b_s: float, step: int = 0) -> float | None:
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
-        if r < MATCH_R or not MATCH_SIZE[0] <= size <= MATCH_SIZE[1]:
+        if not _like_a_rep(r, size):
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
-        added.append(Rep(c - period / 2.0, c, c + period / 2.0, round(r * _size_match(size), 3)))
+        added.append(_rep_around(c, period, round(r * _size_match(size), 3)))
         return c
 
     def unseen(c: float) -> float | None:
@@ -133,7 +142,7 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         k = int(np.searchsorted(trace[0], c))
         if not 0 <= k < len(trace[0]) or np.isfinite(trace[1][k]).all():
             return None
-        added.append(Rep(c - period / 2.0, c, c + period / 2.0, UNSEEN_CONFIDENCE))
+        added.append(_rep_around(c, period, UNSEEN_CONFIDENCE))
         return c
 
     for a, b in zip(turns[:-1], turns[1:], strict=True):
@@ -147,8 +156,8 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
         c, r, size, f = _slow_match(trace, template, float(turns[-1]), period, hi_s)
-        if r >= GRIND_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] and _at_pose(trace, c + f * period / 2.0, rest):
-            added.append(Rep(c - f * period / 2.0, c, c + f * period / 2.0, round(r * _size_match(size), 3)))
+        if _like_a_rep(r, size, GRIND_R) and _at_pose(trace, c + f * period / 2.0, rest):
+            added.append(_rep_around(c, f * period, round(r * _size_match(size), 3)))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
@@ -192,7 +201,6 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
     target = int(round((turns[-1] - turns[0]) / period[0])) + 1
     if abs(target - len(reps)) < RHYTHM_MIN_DIFF:
         return found
-    half = period[0] / 2.0
     t, bp, _ = trace
     level = _rms(bp, (t >= turns[0]) & (t <= turns[-1]))
     while len(reps) != target:
@@ -203,7 +211,7 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
             if not wide:
                 break
             c = (reps[wide[0]].turn_s + reps[wide[0] + 1].turn_s) / 2.0
-            reps.insert(int(wide[0]) + 1, Rep(c - half, c, c + half, UNSEEN_CONFIDENCE))
+            reps.insert(int(wide[0]) + 1, _rep_around(c, period[0], UNSEEN_CONFIDENCE))
         elif spacing.min() < RHYTHM_GAPS[0]:
             del reps[int(np.argmin(spacing)) + 1]
         else:
@@ -274,7 +282,7 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     c, r, size = _match_among(trace, reps, len(reps) - 1, period)
     last_s = reps[-1].turn_s
     late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
-    alike = r >= MATCH_R and MATCH_SIZE[0] <= size <= MATCH_SIZE[1] if late else r >= LAST_REP_MIN_R
+    alike = _like_a_rep(r, size) if late else r >= LAST_REP_MIN_R
     if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or alike):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
