@@ -1,8 +1,8 @@
 """Tempo and time under tension of a set, from its stored reps: the one place page, API and CSV export get them.
 
 A rep is stored as ``start_s``, ``turn_s`` (where the lift reverses) and ``end_s``. Which of its two phases is
-the eccentric (lowering) one depends on the exercise: `repcount.results.Rep.phases` applies the order, and the
-exercise catalogue (``exercises.eccentric_first``) says which it is. A set whose exercise is not in the
+the eccentric (lowering) one depends on the exercise: the exercise catalogue (``exercises.eccentric_first``)
+says which it is, and `SetTempo` applies that order to the set's mean phases. A set whose exercise is not in the
 catalogue (or unlabelled) still has its first and second phase, but no eccentric or concentric time.
 """
 
