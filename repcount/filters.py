@@ -28,6 +28,7 @@ STILL_N = 14  # grid samples of stillness that confirm a pose
 POSE_CHANGE_DEG = 25.0
 POSE_MEMORY_S = 60.0  # poses held longer ago than this are forgotten
 HOP = 10  # grid samples between principal-axis updates
+START_N = 2  # grid samples (0.1 s) whose mean is a segment's starting level
 
 _SOS = signal.butter(2, BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
 _SOS_ZI = signal.sosfilt_zi(_SOS)
@@ -94,6 +95,16 @@ class FilterState:
     axis: np.ndarray
     n_seen: int
     level_zi: np.ndarray
+
+    @classmethod
+    def primed(cls, head_g: np.ndarray) -> FilterState:
+        """Fresh state for a segment whose first grid samples are ``head_g`` (n, 3) in g: steady at the mean of
+        the first ``START_N``, so that a glitch in the first reading does not become the rest level.
+
+        The band-pass sees any distance between its rest level and the data as motion: a 1-2 sample spike
+        of 2 g at the start of a recording made a transient that took three reps' waves with it.
+        """
+        return cls.start(np.mean(head_g[:START_N], axis=0))
 
     @classmethod
     def start(cls, first_g: np.ndarray) -> FilterState:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from repcount.filters import FilterState, filter_step
+from repcount.filters import START_N, FilterState, filter_step
 from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
@@ -70,6 +70,8 @@ class RepCounter:
     _grid: GridState = field(default_factory=GridState)
     _pending: GridChunk = field(default_factory=GridChunk.empty)
     _filters: FilterState | None = None
+    _head: GridChunk = field(default_factory=GridChunk.empty)  # a segment's first samples, until START_N are in
+    _resume: FilterState | None = None  # the filters before a short gap, carried on once the head is in
     _lobes: LobeState = field(default_factory=LobeState)
     _bout: list[Lobe] = field(default_factory=list)
     _postures_s: list[float] = field(default_factory=list)
@@ -97,8 +99,10 @@ class RepCounter:
         self._consume(_join(self._pending, grid_flush(self._grid)))
         self._pending = GridChunk.empty()
         self._grid = GridState()
+        self._filter_head()
         self._end_segment()
         self._filters = None
+        self._resume = None
         return list(self.sets)
 
     @property
@@ -112,27 +116,38 @@ class RepCounter:
             starts = np.concatenate(([0], starts))
         for a, b in zip(starts[:-1], starts[1:], strict=True):
             if chunk.segment_start[a]:
-                before = self._filters
-                self._filters = FilterState.start(chunk.acc_g[a])
-                if self._end_segment(next_s=float(chunk.t_s[a])) and before is not None:
-                    self._filters = self._filters.resumed(before)
-                else:
+                self._filter_head()
+                before, self._filters = self._filters, None
+                resumes = self._end_segment(next_s=float(chunk.t_s[a]))
+                self._resume = before if resumes else None
+                if not resumes:
                     self._data_start_s = float(chunk.t_s[a])
-            if self._filters is None:
-                continue
-            self._filters, sig = filter_step(self._filters, chunk.acc_g[a:b])
-            if sig.restart is not None:
-                self._postures_s.extend(chunk.t_s[a:b][sig.restart].tolist())
-            if sig.still is not None and sig.level_g is not None:
-                self._still += [(float(chunk.t_s[a + k]), tuple(sig.level_g[k].tolist()))
-                                for k in np.flatnonzero(sig.still)]
-            if sig.bp_g is not None and sig.level_g is not None:
-                self._traces.append((chunk.t_s[a:b], sig.bp_g, sig.level_g))
-            self._lobes, lobes = lobe_step(self._lobes, chunk.t_s[a:b], sig)
-            self._now_s = float(chunk.t_s[b - 1])
-            self._add_lobes(lobes)
+            self._head = _join(self._head, GridChunk(chunk.t_s[a:b], chunk.acc_g[a:b], chunk.segment_start[a:b]))
+            if self._filters is not None or len(self._head.t_s) >= START_N:
+                self._filter_head()
         self._maybe_close()
         self._look_early()
+
+    def _filter_head(self) -> None:
+        """Filter the grid samples held back; the first ``START_N`` of a segment set its filters' start."""
+        t, acc = self._head.t_s, self._head.acc_g
+        if not len(t):
+            return
+        self._head = GridChunk.empty()
+        if self._filters is None:
+            self._filters = FilterState.primed(acc[:START_N])
+            if self._resume is not None:
+                self._filters = self._filters.resumed(self._resume)
+        self._filters, sig = filter_step(self._filters, acc)
+        if sig.restart is not None:
+            self._postures_s.extend(t[sig.restart].tolist())
+        if sig.still is not None and sig.level_g is not None:
+            self._still += [(float(t[k]), tuple(sig.level_g[k].tolist())) for k in np.flatnonzero(sig.still)]
+        if sig.bp_g is not None and sig.level_g is not None:
+            self._traces.append((t, sig.bp_g, sig.level_g))
+        self._lobes, lobes = lobe_step(self._lobes, t, sig)
+        self._now_s = float(t[-1])
+        self._add_lobes(lobes)
 
     def _add_lobes(self, lobes: list[Lobe]) -> None:
         for lobe in lobes:
