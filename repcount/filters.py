@@ -29,6 +29,7 @@ POSE_CHANGE_DEG = 25.0
 POSE_MEMORY_S = 60.0  # poses held longer ago than this are forgotten
 HOP = 10  # grid samples between principal-axis updates
 START_N = 2  # grid samples (0.1 s) whose mean is a segment's starting level
+PRIME_N = 40  # grid samples (2 s, about a rep) whose motion sets a new segment's starting envelope
 
 _SOS = signal.butter(2, BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
 _SOS_ZI = signal.sosfilt_zi(_SOS)
@@ -98,13 +99,19 @@ class FilterState:
 
     @classmethod
     def primed(cls, head_g: np.ndarray) -> FilterState:
-        """Fresh state for a segment whose first grid samples are ``head_g`` (n, 3) in g: steady at the mean of
-        the first ``START_N``, so that a glitch in the first reading does not become the rest level.
+        """Fresh state for a segment whose first grid samples are ``head_g`` (n, 3) in g (up to ``PRIME_N``).
 
-        The band-pass sees any distance between its rest level and the data as motion: a 1-2 sample spike
-        of 2 g at the start of a recording made a transient that took three reps' waves with it.
+        The band-pass starts steady at the mean of the first ``START_N``: it sees any distance between its
+        rest level and the data as motion, and a 1-2 sample spike of 2 g at the start of a recording made a
+        transient that took three reps' waves with it. The envelope starts at the mean square of the
+        band-passed head along its main axis, as if that motion had been going on: from zero, the lobe
+        threshold lets the first seconds' wiggles and transient through as waves. A head at rest changes
+        nothing.
         """
-        return cls.start(np.mean(head_g[:START_N], axis=0))
+        state = cls.start(np.mean(head_g[:START_N], axis=0))
+        bp = signal.sosfilt(_SOS, head_g[:PRIME_N], axis=0, zi=state.bp_zi)[0]
+        ms = float(np.linalg.eigvalsh(bp.T @ bp / len(bp))[-1])
+        return replace(state, env_zi=np.array([ms * -_ENV_A[1]]))
 
     @classmethod
     def start(cls, first_g: np.ndarray) -> FilterState:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from repcount.filters import START_N, FilterState, filter_step
+from repcount.filters import PRIME_N, START_N, FilterState, filter_step
 from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
@@ -70,7 +70,7 @@ class RepCounter:
     _grid: GridState = field(default_factory=GridState)
     _pending: GridChunk = field(default_factory=GridChunk.empty)
     _filters: FilterState | None = None
-    _head: GridChunk = field(default_factory=GridChunk.empty)  # a segment's first samples, until START_N are in
+    _head: GridChunk = field(default_factory=GridChunk.empty)  # a segment's first samples, until enough are in
     _resume: FilterState | None = None  # the filters before a short gap, carried on once the head is in
     _lobes: LobeState = field(default_factory=LobeState)
     _bout: list[Lobe] = field(default_factory=list)
@@ -123,19 +123,20 @@ class RepCounter:
                 if not resumes:
                     self._data_start_s = float(chunk.t_s[a])
             self._head = _join(self._head, GridChunk(chunk.t_s[a:b], chunk.acc_g[a:b], chunk.segment_start[a:b]))
-            if self._filters is not None or len(self._head.t_s) >= START_N:
+            wait = START_N if self._resume is not None else PRIME_N  # resumed filters keep their envelope
+            if self._filters is not None or len(self._head.t_s) >= wait:
                 self._filter_head()
         self._maybe_close()
         self._look_early()
 
     def _filter_head(self) -> None:
-        """Filter the grid samples held back; the first ``START_N`` of a segment set its filters' start."""
+        """Filter the grid samples held back; a segment's first ones set its filters' start (`FilterState.primed`)."""
         t, acc = self._head.t_s, self._head.acc_g
         if not len(t):
             return
         self._head = GridChunk.empty()
         if self._filters is None:
-            self._filters = FilterState.primed(acc[:START_N])
+            self._filters = FilterState.primed(acc)
             if self._resume is not None:
                 self._filters = self._filters.resumed(self._resume)
         self._filters, sig = filter_step(self._filters, acc)

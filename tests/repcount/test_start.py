@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repcount.filters import START_N, FilterState, filter_step
+from repcount.filters import PRIME_N, START_N, FilterState, filter_step
+from repcount.grid import GRID_FS_HZ
 from repcount.live import RepCounter
 from repcount.session import analyse_session
 
@@ -52,6 +53,21 @@ def test_the_filters_start_from_the_mean_of_the_first_readings() -> None:
     _, from_first = filter_step(FilterState.start(acc[0]), acc)
     _, primed = filter_step(FilterState.primed(acc[:START_N]), acc)
     assert np.abs(from_first.bp_g[:, 1]).max() >= 1.9 * np.abs(primed.bp_g[:, 1]).max()  # a 1-bin spike halved
+
+
+def test_a_recording_that_starts_moving_starts_the_envelope_at_its_motion() -> None:
+    t = np.arange(0, 30, 1 / GRID_FS_HZ)
+    acc = np.c_[0.3 * np.sin(2 * np.pi * t / 2.0), 0 * t, 1 + 0 * t]  # 2-s reps from the first reading
+    _, cold = filter_step(FilterState.start(acc[0]), acc)
+    _, primed = filter_step(FilterState.primed(acc[:PRIME_N]), acc)
+    steady = cold.rms_g[-1]
+    assert cold.rms_g[0] < 0.05 * steady  # the lobe threshold starts at zero: any wiggle is a wave
+    assert 0.7 * steady < primed.rms_g[0] < 1.3 * steady
+
+
+def test_a_recording_that_starts_at_rest_starts_as_before() -> None:
+    acc = np.repeat(np.array([[0.1, -0.2, 0.97]]), PRIME_N, axis=0)
+    assert float(FilterState.primed(acc).env_zi[0]) == pytest.approx(0.0, abs=1e-12)
 
 
 @settings(max_examples=15, deadline=None)
