@@ -23,7 +23,7 @@ from scipy import signal
 
 from repcount.baseline import baseline_component, baseline_count, baseline_peaks, baseline_period
 from repcount.live import RepCounter
-from repcount import refine
+from repcount import filters, refine
 from repcount.results import DetectedSet
 from repcount.session import analyse_session
 from repcount.synth import synth_session, synth_set
@@ -191,27 +191,43 @@ def bench_spar_rates(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) 
 
 
 CUT_GRID = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
+START_GRID = (1, 2, 3, 4, 5)
+
+
+def _within_then_exact(errors: np.ndarray) -> tuple[float, float]:
+    return float(np.mean(np.abs(errors) <= 1)), float(np.mean(errors == 0))
+
+
+def _errors_with(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]], module: object, name: str,
+                 values: list[object]) -> np.ndarray:
+    """Count errors (values x sets) with ``module.name`` set to each value in turn (restored after)."""
+    shipped = getattr(module, name)
+    errors = np.empty((len(values), len(sets)), dtype=int)
+    try:
+        for i, value in enumerate(values):
+            setattr(module, name, value)
+            errors[i] = [sum(s.n_reps for s in analyse_session(t, acc)) - int(rec["reps"]) for rec, t, acc in sets]
+    finally:
+        setattr(module, name, shipped)
+    return errors
 
 
 def bench_cut_rep_loso(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) -> None:
-    """Ours with the one threshold looked at on SPAR (a recording starting in motion this many periods before
-    the first counted turnaround was cut in its first rep) chosen on 9 subjects (within 1, then exact), scored
-    on the 10th."""
+    """Ours with the two constants of the data start looked at on SPAR, each chosen on 9 subjects (within 1,
+    then exact) and scored on the 10th: a recording starting in motion this many periods before the first
+    counted turnaround was cut in its first rep; the band-pass starts from the mean of this many grid samples."""
     if not sets:
         return
     subjects = np.array([rec["subject"] for rec, _, _ in sets])
-    chosen = refine.CUT_REP_PERIODS
-    errors = np.empty((len(CUT_GRID), len(sets)), dtype=int)
-    try:
-        for i, low in enumerate(CUT_GRID):
-            refine.CUT_REP_PERIODS = (low, chosen[1])
-            errors[i] = [sum(s.n_reps for s in analyse_session(t, acc)) - int(rec["reps"]) for rec, t, acc in sets]
-    finally:
-        refine.CUT_REP_PERIODS = chosen
+    high = refine.CUT_REP_PERIODS[1]
+    errors = _errors_with(sets, refine, "CUT_REP_PERIODS", [(low, high) for low in CUT_GRID])
     print(f"\n### SPAR leave-one-subject-out: ours with the cut-first-rep threshold (periods) chosen on the other 9 "
-          f"subjects (grid {CUT_GRID[0]:g}-{CUT_GRID[-1]:g}; shipped: {chosen[0]:g})\n")
-    loso_table(subjects, errors, [f"{c:g}" for c in CUT_GRID], "chosen",
-               lambda e: (float(np.mean(np.abs(e) <= 1)), float(np.mean(e == 0))))
+          f"subjects (grid {CUT_GRID[0]:g}-{CUT_GRID[-1]:g}; shipped: {refine.CUT_REP_PERIODS[0]:g})\n")
+    loso_table(subjects, errors, [f"{c:g}" for c in CUT_GRID], "chosen", _within_then_exact)
+    errors = _errors_with(sets, filters, "START_N", list(START_GRID))
+    print(f"\n### SPAR leave-one-subject-out: ours with the grid samples (20 Hz) whose mean starts the band-pass "
+          f"chosen on the other 9 subjects (grid {START_GRID[0]}-{START_GRID[-1]}; shipped: {filters.START_N})\n")
+    loso_table(subjects, errors, [str(n) for n in START_GRID], "chosen", _within_then_exact)
 
 
 def _set_errors(sess, detected) -> tuple[int, float]:
