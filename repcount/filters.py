@@ -5,6 +5,8 @@ rotations at the rep rate stay in, because on most lifts the tilt of the sensor 
 The 3-axis band-passed signal is projected on the leading axis of its exponentially weighted covariance
 (re-estimated every 0.5 s, sign kept continuous), which makes the result independent of how the sensor is worn.
 All filters carry their state (``sosfilt``/``lfilter`` with ``zi``), so any chunking gives the same output.
+A segment's filters start from its first grid samples as if the data had been going on before
+(`FilterState.primed`): a recording trimmed to a set starts in the middle of the motion.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """The one counter: a state, ``step(chunk)`` and ``flush()``; offline analysis is one step plus flush.
 
 Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`repcount.filters`) -> lobes
-(`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). Only finished lobes reach the bout, and a
+(`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). The filters of a segment (the data start,
+or after a gap) start once its first grid samples are in, which set their level and envelope
+(`repcount.filters.FilterState.primed`): 2 s at the data start, 0.1 s after a gap, the same for any
+chunking. Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
 a few dozen) and reports the running count; a count that drops (held back for one lobe, as the next one often
