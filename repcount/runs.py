@@ -41,6 +41,7 @@ SHORT_RUN_SPREAD = 2.5
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
+WALK_MAX_STEP_G = 0.5  # but footfalls of walking shake a worn sensor less than this (RMS): more is jumping or a swing
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
@@ -67,7 +68,8 @@ class Wave:
 
 
 def _walking(lobe: Lobe) -> bool:
-    return lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_STEP_PEAK * lobe.peak_g, WALK_MIN_STEP_G)
+    return WALK_MAX_STEP_G > lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_STEP_PEAK * lobe.peak_g,
+                                               WALK_MIN_STEP_G)
 
 
 def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
