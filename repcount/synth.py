@@ -55,7 +55,7 @@ class Motion:
     lever_m: float = 0.0  # sensor this far along the segment from a pivot: it moves on an arc as the segment turns
     abduct_deg: float = 0.0  # roll at the turn, same sign every rep (frontal-plane swing of an arm or a leg)
     hop_m: float = 0.0  # a jump off the floor in each phase, this high, with a landing
-    gap_scale: float = 1.0  # pause between reps relative to a lift's (0: continuous, swung or jumped)
+    gap_scale: float = 1.0  # pause between reps relative to a lift's (< 1: continuous, swung or jumped; no grinder)
     pause_scale: float = 1.0  # pause at the turn relative to a lift's
 
 
@@ -306,8 +306,8 @@ def _set_reps(
     odd_rep = int(rng.integers(1, max(n_reps, 2))) if irregular else -1
     for i in range(n_reps):
         fatigue = 0.6 * max(0.0, (i - 0.6 * n_reps) / max(n_reps, 1)) * rng.uniform(0, 1.5)
-        if i == odd_rep:
-            fatigue += 1.2  # a grinder: much slower concentric
+        if i == odd_rep and m.gap_scale == 1.0:
+            fatigue += 1.2  # a grinder: much slower concentric (a swung or jumped rep cannot grind: pause only)
         q, turn = _rep_profile(m, speed, rng, fatigue)
         q = q * rom * rng.uniform(0.9, 1.1)
         t0 = track.n / SIM_FS_HZ
@@ -408,7 +408,7 @@ def synth_session(
     speed : float
         Tempo multiplier: 1 is about 3 s per rep, 2 is slow (~6 s), 0.3 is fast (~0.9 s).
     irregular : bool
-        Add one grinding rep and one long pause inside each set.
+        Add one long pause inside each set, and make the rep after it a grinder (not for continuous moves).
     noise_g : float
         White sensor noise (g, standard deviation) before 1 mg quantisation.
 
