@@ -4,7 +4,8 @@ A rep shows as one dominant lobe at its turnaround (the tilt of the torso or for
 reversal at the bottom) and smaller opposite lobes between reps. Consecutive same-sign lobes are merged into
 waves (`merge_lobes`). For each sign we look for the longest run of waves spaced like reps (``PERIOD_S``, each
 spacing within a factor of ~2 of the run's median) and of similar size, trim weak waves at its edges, thin it
-to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
+to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`) or the waves come
+quicker than any rep (two strokes each: the hops of a jumping jack), keep the sign
 whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before
 and after it (a bout may hold set-up, walking and re-racking as well): `find_runs`. Two neighbouring runs of
 one sign, alike in rhythm (or one at twice the other's wave rate, then thinned) and at most
@@ -187,6 +188,10 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
     period = float(np.median(gaps))
+    if period < PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS:  # too quick for reps: two strokes each
+        idx = _by_period(idx, waves, 2.0 * period, idx)
+        gaps = np.diff([waves[i].peak_s for i in idx])
+        period = float(np.median(gaps))
     if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
         return []
     peaks = [waves[i].peak_g for i in idx]
