@@ -137,6 +137,34 @@ EXERCISES: tuple[str, ...] = TUNED_EXERCISES + UNSEEN_EXERCISES
 PLACEMENTS: tuple[str, ...] = (*TUNED_PLACEMENTS, "thigh")
 
 
+@dataclass(frozen=True)
+class Gait:
+    """Steady locomotion between sets: steps per second, the fraction of a step spent on the ground (under 0.5
+    there is a flight phase), how much of the stance push the trunk feels (soft tissue, bent knees), the trunk's
+    forward lean, and per placement the segment's pitch and its swing (degrees) once per stride."""
+
+    step_hz: tuple[float, float]
+    stance: tuple[float, float]
+    bounce: tuple[float, float]
+    lean_deg: float
+    pose_deg: dict[str, tuple[float, float]]  # placement -> (mean pitch, swing amplitude)
+
+
+#: Plan entries ``(gait, seconds, rest_after_s)`` add locomotion to a session and no set: a treadmill warm-up,
+#: jogging between stations, a run to the water fountain, walking briskly or climbing stairs. Running at 150-180
+#: steps a minute bounces the trunk by 1-2.5 g at the step rate; the forearm is bent and swings once per stride.
+GAITS: dict[str, Gait] = {
+    "brisk_walk": Gait((2.0, 2.3), (0.9, 1.0), (0.3, 0.45), 3.0,
+                       {"wrist": (0.0, 30.0), "upper_arm": (0.0, 18.0), "thigh": (-10.0, 25.0), "chest": (3.0, 2.0)}),
+    "jog": Gait((2.3, 2.6), (0.45, 0.55), (0.45, 0.7), 6.0,
+                {"wrist": (-60.0, 28.0), "upper_arm": (0.0, 22.0), "thigh": (-15.0, 28.0), "chest": (6.0, 2.5)}),
+    "run": Gait((2.5, 3.0), (0.35, 0.45), (0.5, 0.75), 9.0,
+                {"wrist": (-65.0, 38.0), "upper_arm": (5.0, 30.0), "thigh": (-20.0, 35.0), "chest": (9.0, 3.0)}),
+    "stairs": Gait((1.5, 1.9), (0.9, 1.0), (0.35, 0.55), 12.0,
+                   {"wrist": (0.0, 12.0), "upper_arm": (0.0, 8.0), "thigh": (-30.0, 30.0), "chest": (12.0, 3.0)}),
+}
+
+
 @dataclass
 class _Track:
     """Pose tracks being written at SIM_FS_HZ: displacement (m) and angles (rad) per sample."""
@@ -210,6 +238,43 @@ def _walk(track: _Track, seconds: float, rng: np.random.Generator, placement: st
     swing_deg = {"wrist": 25.0, "thigh": 22.0, "upper_arm": 12.0}.get(placement, 2.0)
     pitch = _ramp(pitch0, 0.0, n) + env * np.radians(swing_deg) * np.sin(np.pi * step_hz * t)
     roll = env * np.radians(3.0) * np.sin(np.pi * step_hz * t + 0.5)
+    track.append(up, fwd, pitch, roll)
+
+
+def _footfalls(phase: np.ndarray, stance: float, bounce: float) -> np.ndarray:
+    """Height (m) whose acceleration is the trunk's at ``phase`` (radians, one step per 2 pi): a half sine of
+    push over the stance fraction of each step, averaging 1 g, felt at ``bounce`` of its size (8 harmonics)."""
+    u = np.arange(256) / 256
+    push = np.where(u < stance, np.pi / (2 * stance) * np.sin(np.pi * np.minimum(u / stance, 1.0)), 0.0)
+    coef = np.fft.rfft(bounce * (push - push.mean())) / 128  # specific force about 1 g, per harmonic
+    step_hz = np.gradient(phase) * SIM_FS_HZ / (2 * np.pi)
+    return -sum(
+        (np.abs(coef[k]) * np.cos(k * phase + np.angle(coef[k])) * G_M_S2 / (2 * np.pi * k * step_hz) ** 2
+         for k in range(1, 9)),
+        np.zeros(len(phase)),
+    )
+
+
+def _locomote(track: _Track, seconds: float, rng: np.random.Generator, placement: str, gait: Gait) -> None:
+    """Jog, run, walk briskly or climb stairs: the trunk bounces at the step rate (with a flight phase when
+    running), a limb swings once per stride, the trunk leans forward and sways; cadence drifts by ~2 %."""
+    n = _n(seconds)
+    t = np.arange(n) / SIM_FS_HZ
+    drift = np.cumsum(rng.normal(0, 1, n)) / np.sqrt(SIM_FS_HZ * 30.0)
+    step_hz = rng.uniform(*gait.step_hz) * (1 + 0.02 * np.tanh(drift))
+    phase = 2 * np.pi * np.cumsum(step_hz) / SIM_FS_HZ + rng.uniform(0, 2 * np.pi)
+    env = np.clip(np.minimum(t, t[-1] - t) / 1.5, 0, 1)  # speeding up and slowing down
+    up = env * _footfalls(phase, rng.uniform(*gait.stance), rng.uniform(*gait.bounce))
+    mean_deg, swing_deg = gait.pose_deg[placement]
+    swing = np.cos(phase / 2)  # limbs at their extremes at each footfall
+    lever = {"wrist": 0.3, "thigh": 0.2}.get(placement, 0.0)
+    fwd = env * lever * np.sin(np.radians(swing_deg)) * swing + env * 0.01 * np.sin(phase + 1.0)
+    pitch0, _ = track.last_pose()
+    lean = gait.lean_deg if placement == "chest" else 0.0
+    pitch = _ramp(pitch0, 0.0, n) + env * np.radians(mean_deg + lean + swing_deg * swing)
+    if placement == "chest":
+        pitch = pitch + env * np.radians(swing_deg) * np.sin(phase)  # the trunk nods at each step
+    roll = env * np.radians(4.0) * np.sin(phase / 2 + 0.5)
     track.append(up, fwd, pitch, roll)
 
 
@@ -397,7 +462,8 @@ def synth_session(
     Parameters
     ----------
     plan : sequence of (exercise, n_reps, rest_after_s)
-        Exercises from ``EXERCISES``; a change of exercise adds a walk to the next station.
+        Exercises from ``EXERCISES``; a change of exercise adds a walk to the next station. An entry whose
+        name is in ``GAITS`` is locomotion instead, ``(gait, seconds, rest_after_s)``, and has no set.
     placement : {'chest', 'wrist', 'upper_arm', 'thigh'}
         Where the sensor is worn (its orientation on the body is random); the thigh (a phone in the trouser
         pocket) only for the movements that move it (see ``UNSEEN_MOTIONS``).
@@ -431,6 +497,11 @@ def synth_session(
     _hold(track, rng.uniform(5.0, 15.0), rng)
     truths, previous = [], None
     for exercise, n_reps, rest_s in plan:
+        if exercise in GAITS:
+            _locomote(track, float(n_reps), rng, placement, GAITS[exercise])
+            _rest(track, rest_s, rng, placement)
+            previous = exercise
+            continue
         if (exercise, placement) not in MOTIONS:
             known = tuple(e for e, p in MOTIONS if p == placement)
             raise ValueError(f"unknown exercise {exercise!r} on the {placement}; known there: {known}")
