@@ -5,7 +5,7 @@ reversal at the bottom) and smaller opposite lobes between reps. Consecutive sam
 waves (`merge_lobes`). For each sign we look for the longest run of waves spaced like reps (``PERIOD_S``, each
 spacing within a factor of ~2 of the run's median) and of similar size, trim weak waves at its edges, thin it
 to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`) or the waves come
-quicker than any rep (two strokes each: the hops of a jumping jack), keep the sign
+quicker than any rep or land as quick as hops (two strokes each: the hops of a jumping jack), keep the sign
 whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before
 and after it (a bout may hold set-up, walking and re-racking as well): `find_runs`. A run that is the strides
 of jogging, running or climbing stairs (the magnitude bouncing at the footfalls, twice a wave, and hardly once
@@ -49,6 +49,8 @@ LOCO_STEP_RATIO = 2.0  # a run's magnitude bounces this much more in the step ba
 LOCO_MIN_STEP_G = 0.08  # footfalls of steady locomotion (left and right alike), when the bounce is at least this
 LOCO_MAX_STEP_G = 0.8  # but footfalls shake a worn sensor by less (RMS; a run's whole bounce ~0.8 g): a swung bell more
 LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps
+HOP_MAX_S = 0.6  # waves this quick that land (the magnitude bouncing by HOP_MIN_STEP_G at their rate) are hops
+HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this quick (fast push-ups do not land)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
@@ -197,7 +199,7 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
     period = float(np.median(gaps))
-    if period < PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS:  # too quick for reps: two strokes each
+    if _strokes(idx, waves, period) and PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS:
         idx = _by_period(idx, waves, 2.0 * period, idx)
         gaps = np.diff([waves[i].peak_s for i in idx])
         period = float(np.median(gaps))
@@ -343,6 +345,12 @@ def find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequenc
     return [s for s in find_runs(before, postures_s, still, trace) if s.end_s <= found.start_s] + kept + [
         s for s in find_runs(after, postures_s, still, trace) if s.start_s >= found.end_s
     ]
+
+
+def _strokes(idx: list[int], waves: Sequence[Wave], period_s: float) -> bool:
+    """The waves are two strokes a rep: quicker than any rep, or as quick as hops and landing like them."""
+    landing = float(np.median([waves[i].step_g for i in idx])) >= HOP_MIN_STEP_G
+    return period_s < PERIOD_S[0] or (period_s < HOP_MAX_S and landing)
 
 
 def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
