@@ -17,7 +17,8 @@ from repcount.grid import GRID_FS_HZ
 MIN_LAG_S = 0.5
 DOUBLE_RATIO = (1.3, 2.4)  # the autocorrelation's main peak at 1.3-2.4 times the wave spacing ...
 MIN_PEAK_R = 0.4  # ... clearly periodic there ...
-MIN_GAIN_R = 0.05  # ... and clearly more than at the wave spacing itself
+MIN_GAIN_R = 0.05  # ... and clearly more than at the wave spacing itself, over a run of ...
+GAIN_SPACINGS = 40  # ... this many spacings (20 two-stroke reps); a shorter run needs a margin ~ 1/sqrt(length)
 EVEN_ODD_GAIN = 0.05  # or: at 2 and 4 spacings the motion repeats this much better than at 1 and 3 ...
 MIN_EVEN_R = 0.3  # ... clearly periodic at 2 spacings ...
 EVEN_ODD_SPACINGS = 16  # ... over a run of at least this many spacings (4 of them at most a quarter of it)
@@ -63,7 +64,8 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     -------
     float or None
         The lag (s) of the autocorrelation's highest local peak when it lies at ``DOUBLE_RATIO`` times
-        ``spacing_s``, reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R``; or,
+        ``spacing_s``, reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R`` (more
+        on a run shorter than ``GAIN_SPACINGS`` spacings: correlations over fewer cycles are noisier); or,
         over a run of ``EVEN_ODD_SPACINGS`` spacings or more, the lag of the best correlation near twice
         ``spacing_s`` when it reaches ``MIN_EVEN_R`` and the correlations near 2 and 4 spacings beat those near
         1 and 3 by ``EVEN_ODD_GAIN``; else None.
@@ -86,7 +88,8 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
     near = peaks[np.abs(lag_s[peaks] / spacing_s - 1.0) < 0.3]
     near_r = float(r[near].max()) if len(near) else 0.0
     ratio = lag_s[best] / spacing_s
-    if DOUBLE_RATIO[0] <= ratio <= DOUBLE_RATIO[1] and r[best] >= MIN_PEAK_R and r[best] - near_r >= MIN_GAIN_R:
+    margin = MIN_GAIN_R * np.sqrt(max(GAIN_SPACINGS * spacing_s / (end_s - start_s), 1.0))
+    if DOUBLE_RATIO[0] <= ratio <= DOUBLE_RATIO[1] and r[best] >= MIN_PEAK_R and r[best] - near_r >= margin:
         return float(lag_s[best])
     if len(r) < EVEN_ODD_SPACINGS * spacing_s * GRID_FS_HZ:
         return None

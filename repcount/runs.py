@@ -4,9 +4,12 @@ A rep shows as one dominant lobe at its turnaround (the tilt of the torso or for
 reversal at the bottom) and smaller opposite lobes between reps. Consecutive same-sign lobes are merged into
 waves (`merge_lobes`). For each sign we look for the longest run of waves spaced like reps (``PERIOD_S``, each
 spacing within a factor of ~2 of the run's median) and of similar size, trim weak waves at its edges, thin it
-to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`), keep the sign
+to one wave per rep if the 3-D motion repeats at twice the wave spacing (`repcount.period`) or the waves come
+quicker than any rep or land as quick as hops (two strokes each: the hops of a jumping jack), keep the sign
 whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before
-and after it (a bout may hold set-up, walking and re-racking as well): `find_runs`. Two neighbouring runs of
+and after it (a bout may hold set-up, walking and re-racking as well): `find_runs`. A run that is the strides
+of jogging, running or climbing stairs (the magnitude bouncing at the footfalls, twice a wave, and hardly once
+a wave) is taken out like a set but is none (`_strides`). Two neighbouring runs of
 one sign, alike in rhythm (or one at twice the other's wave rate, then thinned) and at most
 ``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps: they are joined, with the rep-sized
 waves between them (`join_pauses`).
@@ -41,6 +44,13 @@ SHORT_RUN_SPREAD = 2.5
 WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much more than at it: walking
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
+WALK_MAX_STEP_G = 0.5  # but footfalls of walking shake a worn sensor less than this (RMS): more is jumping or a swing
+LOCO_STEP_RATIO = 2.0  # a run's magnitude bounces this much more in the step band than in the stride band: the
+LOCO_MIN_STEP_G = 0.08  # footfalls of steady locomotion (left and right alike), when the bounce is at least this
+LOCO_MAX_STEP_G = 0.8  # but footfalls shake a worn sensor by less (RMS; a run's whole bounce ~0.8 g): a swung bell more
+LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps
+HOP_MAX_S = 0.6  # waves this quick that land (the magnitude bouncing by HOP_MIN_STEP_G at their rate) are hops
+HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this quick (fast push-ups do not land)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
@@ -64,10 +74,13 @@ class Wave:
     clipped: bool
     covered_s: float  # time spent inside its lobes
     level: tuple[float, ...]  # mean low-passed acceleration over its biggest lobe (g): the pose there
+    step_g: float = 0.0  # step-band and stride-band RMS of the magnitude over its biggest lobe (g)
+    stride_g: float = 0.0
 
 
 def _walking(lobe: Lobe) -> bool:
-    return lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_STEP_PEAK * lobe.peak_g, WALK_MIN_STEP_G)
+    return WALK_MAX_STEP_G > lobe.step_g > max(WALK_STEP_RATIO * lobe.stride_g, WALK_STEP_PEAK * lobe.peak_g,
+                                               WALK_MIN_STEP_G)
 
 
 def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
@@ -81,11 +94,12 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
                 w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
                 w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
-                lobe.level if big else w.level,
+                lobe.level if big else w.level, lobe.step_g if big else w.step_g, lobe.stride_g if big else w.stride_g,
             )
         else:
             waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
-                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level))
+                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level,
+                              lobe.step_g, lobe.stride_g))
     return waves
 
 
@@ -185,6 +199,10 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
     period = float(np.median(gaps))
+    if _strokes(idx, waves, period) and PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS:
+        idx = _by_period(idx, waves, 2.0 * period, idx)
+        gaps = np.diff([waves[i].peak_s for i in idx])
+        period = float(np.median(gaps))
     if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
         return []
     peaks = [waves[i].peak_g for i in idx]
@@ -323,9 +341,30 @@ def find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequenc
     before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
     after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
-    return [s for s in find_runs(before, postures_s, still, trace) if s.end_s <= found.start_s] + [found] + [
+    kept = [] if _strides(run, waves) else [found]
+    return [s for s in find_runs(before, postures_s, still, trace) if s.end_s <= found.start_s] + kept + [
         s for s in find_runs(after, postures_s, still, trace) if s.start_s >= found.end_s
     ]
+
+
+def _strokes(idx: list[int], waves: Sequence[Wave], period_s: float) -> bool:
+    """The waves are two strokes a rep: quicker than any rep, or as quick as hops and landing like them."""
+    landing = float(np.median([waves[i].step_g for i in idx])) >= HOP_MIN_STEP_G
+    return period_s < PERIOD_S[0] or (period_s < HOP_MAX_S and landing)
+
+
+def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
+    """The run is the strides of jogging, running, brisk walking or climbing stairs: its waves of that sign come
+    no oftener than strides (counting any it skipped: the hops of a jumping jack on the trunk are thinned to one a
+    rep), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
+    steps alike). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep
+    as well, and by more than footfalls do; a lift hardly bounces."""
+    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+    if float(np.median(np.diff([waves[i].peak_s for i in pool]))) < LOCO_MIN_STRIDE_S:
+        return False
+    step = float(np.median([waves[i].step_g for i in run]))
+    stride = float(np.median([waves[i].stride_g for i in run]))
+    return LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO * stride)
 
 
 def start_pose(still: Sequence[Pose], first_s: float, lo_s: float) -> np.ndarray | None:

@@ -17,6 +17,7 @@ import numpy as np
 G_M_S2 = 9.80665
 SIM_FS_HZ = 200.0
 ARM_ONLY_CHEST_SCALE = 0.25
+RANGE_G = 8.0  # full scale of a wearable's accelerometer (a flung arm can exceed it)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Motion:
     first_s: float  # nominal duration of the phase from start to turn
     second_s: float  # nominal duration of the phase from turn to end
     eccentric_first: bool
+    lever_m: float = 0.0  # sensor this far along the segment from a pivot: it moves on an arc as the segment turns
+    abduct_deg: float = 0.0  # roll at the turn, same sign every rep (frontal-plane swing of an arm or a leg)
+    hop_m: float = 0.0  # a jump off the floor in each phase, this high, with a landing
+    gap_scale: float = 1.0  # pause between reps relative to a lift's (< 1: continuous, swung or jumped; no grinder)
+    pause_scale: float = 1.0  # pause at the turn relative to a lift's
 
 
 #: (exercise, placement) -> motion. Pitch 0 = upright; -90 = lying on the back; 90 = face down.
@@ -80,8 +86,83 @@ MOTIONS: dict[tuple[str, str], Motion] = {
     ("lunge", "wrist"): Motion(-5, 10, 6, -0.35, 0.08, 1.4, 1.2, True),
     ("lunge", "upper_arm"): Motion(0, 8, 5, -0.35, 0.08, 1.4, 1.2, True),
 }
-EXERCISES: tuple[str, ...] = tuple(sorted({e for e, _ in MOTIONS}))
-PLACEMENTS: tuple[str, ...] = ("chest", "wrist", "upper_arm")
+#: The exercises and placements above are the ones the counter was developed on.
+TUNED_EXERCISES: tuple[str, ...] = tuple(sorted({e for e, _ in MOTIONS}))
+TUNED_PLACEMENTS: tuple[str, ...] = ("chest", "wrist", "upper_arm")
+
+#: Movements and a placement the counter was not developed on (public exercise datasets: a watch, a phone in
+#: the trouser pocket, an arm band, a chest strap). A segment's pitch is that of its hanging end: -90 points it
+#: forward (arm raised to the front, thigh of a deep squat), 180 straight up. ``lever_m`` puts the sensor that far
+#: from the pivot (shoulder, elbow, hip), which is where ``up_m``/``fwd_m`` then apply. On the thigh the sensor
+#: is a phone in the front pocket, 0.2 m below the hip; movements that leave the thigh still are not listed there.
+UNSEEN_MOTIONS: dict[tuple[str, str], Motion] = {
+    # arms swing out and up in the frontal plane to ~155 deg while the body jumps out and in (two hops a rep)
+    ("jumping_jack", "wrist"): Motion(0, 8, 6, 0.0, 0.0, 0.45, 0.45, False, 0.58, 150, 0.05, 0.05, 0.2),
+    ("jumping_jack", "upper_arm"): Motion(0, 6, 5, 0.0, 0.0, 0.45, 0.45, False, 0.15, 150, 0.05, 0.05, 0.2),
+    ("jumping_jack", "chest"): Motion(0, -4, 2, 0.0, 0.0, 0.45, 0.45, False, 0.0, 0, 0.05, 0.05, 0.2),
+    ("jumping_jack", "thigh"): Motion(0, -3, 2, 0.0, 0.0, 0.45, 0.45, False, 0.2, 20, 0.05, 0.05, 0.2),
+    # lying with knees bent, the trunk curls up ~55 deg and back; the thigh stays still
+    ("sit_up", "chest"): Motion(-90, 55, 3, 0.15, 0.20, 1.0, 1.2, False),
+    ("sit_up", "wrist"): Motion(-90, 55, 8, 0.25, 0.25, 1.0, 1.2, False),
+    ("sit_up", "upper_arm"): Motion(-80, 55, 5, 0.22, 0.20, 1.0, 1.2, False),
+    # straight arm abducted to shoulder height in the frontal plane
+    ("lateral_raise", "wrist"): Motion(0, 10, 5, 0.0, 0.0, 1.0, 1.4, False, 0.6, 85),
+    ("lateral_raise", "upper_arm"): Motion(0, 8, 4, 0.0, 0.0, 1.0, 1.4, False, 0.15, 85),
+    ("lateral_raise", "chest"): Motion(0, 2, 2, 0.01, 0.0, 1.0, 1.4, False),
+    # elbow held overhead, the forearm lowers ~120 deg behind the head and back up
+    ("triceps_extension", "wrist"): Motion(180, -120, 6, 0.0, 0.0, 1.4, 1.0, True, 0.3),
+    ("triceps_extension", "upper_arm"): Motion(180, -10, 4, 0.02, 0.0, 1.4, 1.0, True, 0.15),
+    ("triceps_extension", "chest"): Motion(0, -3, 1, 0.005, 0.0, 1.4, 1.0, True),
+    # one arm, the other hand and knee on a bench: trunk near horizontal and twisting toward the rowing arm
+    ("dumbbell_row", "wrist"): Motion(5, 25, 10, 0.30, -0.05, 0.9, 1.3, False),
+    ("dumbbell_row", "upper_arm"): Motion(0, 75, 5, 0.0, 0.0, 0.9, 1.3, False, 0.15),
+    ("dumbbell_row", "chest"): Motion(75, -3, 2, 0.02, 0.0, 0.9, 1.3, False, 0.0, 10),
+    # two-hand swing, continuous: from the top (arms forward, standing) down to the backswing (hinged, bell
+    # between the legs) and up again
+    ("kettlebell_swing", "wrist"): Motion(-90, 120, 5, -0.25, 0.10, 0.55, 0.6, True, 0.62, 0, 0.0, 0.0, 0.3),
+    ("kettlebell_swing", "upper_arm"): Motion(-90, 110, 4, -0.25, 0.10, 0.55, 0.6, True, 0.15, 0, 0.0, 0.0, 0.3),
+    ("kettlebell_swing", "chest"): Motion(0, 55, 2, -0.20, 0.05, 0.55, 0.6, True, 0.0, 0, 0.0, 0.0, 0.3),
+    ("kettlebell_swing", "thigh"): Motion(0, -30, 2, -0.10, -0.20, 0.55, 0.6, True, 0.2, 0, 0.0, 0.0, 0.3),
+    # 45-degree sled: the thigh turns from pointing up the sled to against the chest; hip fixed in the seat
+    ("leg_press", "thigh"): Motion(-135, -65, 3, 0.0, 0.0, 1.5, 1.2, True, 0.2),
+    # the developed-on lower-body moves, phone in the pocket
+    ("squat", "thigh"): Motion(0, -85, 3, -0.37, -0.30, 1.8, 1.2, True, 0.2),
+    ("deadlift", "thigh"): Motion(-60, 60, 3, 0.35, 0.15, 1.4, 1.6, False, 0.2),
+    ("lunge", "thigh"): Motion(-25, -60, 4, -0.35, 0.05, 1.4, 1.2, True, 0.2),
+    ("push_up", "thigh"): Motion(80, 6, 1, -0.14, 0.0, 1.2, 0.9, True),
+}
+MOTIONS.update(UNSEEN_MOTIONS)
+UNSEEN_EXERCISES: tuple[str, ...] = tuple(sorted({e for e, _ in UNSEEN_MOTIONS} - set(TUNED_EXERCISES)))
+EXERCISES: tuple[str, ...] = TUNED_EXERCISES + UNSEEN_EXERCISES
+PLACEMENTS: tuple[str, ...] = (*TUNED_PLACEMENTS, "thigh")
+
+
+@dataclass(frozen=True)
+class Gait:
+    """Steady locomotion between sets: steps per second, the fraction of a step spent on the ground (under 0.5
+    there is a flight phase), how much of the stance push the trunk feels (soft tissue, bent knees), the trunk's
+    forward lean, and per placement the segment's pitch and its swing (degrees) once per stride."""
+
+    step_hz: tuple[float, float]
+    stance: tuple[float, float]
+    bounce: tuple[float, float]
+    lean_deg: float
+    pose_deg: dict[str, tuple[float, float]]  # placement -> (mean pitch, swing amplitude)
+
+
+#: Plan entries ``(gait, seconds, rest_after_s)`` add locomotion to a session and no set: a treadmill warm-up,
+#: jogging between stations, a run to the water fountain, walking briskly or climbing stairs. Running at 150-180
+#: steps a minute bounces the trunk by 1-2.5 g at the step rate; the forearm is bent and swings once per stride.
+GAITS: dict[str, Gait] = {
+    "brisk_walk": Gait((2.0, 2.3), (0.9, 1.0), (0.3, 0.45), 3.0,
+                       {"wrist": (0.0, 30.0), "upper_arm": (0.0, 18.0), "thigh": (-10.0, 25.0), "chest": (3.0, 2.0)}),
+    "jog": Gait((2.3, 2.6), (0.45, 0.55), (0.45, 0.7), 6.0,
+                {"wrist": (-60.0, 28.0), "upper_arm": (0.0, 22.0), "thigh": (-15.0, 28.0), "chest": (6.0, 2.5)}),
+    "run": Gait((2.5, 3.0), (0.35, 0.45), (0.5, 0.75), 9.0,
+                {"wrist": (-65.0, 38.0), "upper_arm": (5.0, 30.0), "thigh": (-20.0, 35.0), "chest": (9.0, 3.0)}),
+    "stairs": Gait((1.5, 1.9), (0.9, 1.0), (0.35, 0.55), 12.0,
+                   {"wrist": (0.0, 12.0), "upper_arm": (0.0, 8.0), "thigh": (-30.0, 30.0), "chest": (12.0, 3.0)}),
+}
 
 
 @dataclass
@@ -92,12 +173,16 @@ class _Track:
     fwd_m: list[np.ndarray]
     pitch_rad: list[np.ndarray]
     roll_rad: list[np.ndarray]
+    side_m: list[np.ndarray]
 
-    def append(self, up: np.ndarray, fwd: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> None:
+    def append(
+        self, up: np.ndarray, fwd: np.ndarray, pitch: np.ndarray, roll: np.ndarray, side: np.ndarray | None = None
+    ) -> None:
         self.up_m.append(up)
         self.fwd_m.append(fwd)
         self.pitch_rad.append(pitch)
         self.roll_rad.append(roll)
+        self.side_m.append(np.zeros(len(up)) if side is None else side)
 
     @property
     def n(self) -> int:
@@ -150,9 +235,46 @@ def _walk(track: _Track, seconds: float, rng: np.random.Generator, placement: st
     for t_step in np.arange(rng.uniform(0, 0.5), t[-1], 1.0 / step_hz):  # heel strikes: sharp, broadband
         up += env * rng.uniform(0.002, 0.004) * np.exp(-0.5 * ((t - t_step) / 0.025) ** 2)
     fwd = env * 0.01 * np.sin(2 * np.pi * step_hz * t + 1.0)
-    swing_deg = 25.0 if placement == "wrist" else (12.0 if placement == "upper_arm" else 2.0)
+    swing_deg = {"wrist": 25.0, "thigh": 22.0, "upper_arm": 12.0}.get(placement, 2.0)
     pitch = _ramp(pitch0, 0.0, n) + env * np.radians(swing_deg) * np.sin(np.pi * step_hz * t)
     roll = env * np.radians(3.0) * np.sin(np.pi * step_hz * t + 0.5)
+    track.append(up, fwd, pitch, roll)
+
+
+def _footfalls(phase: np.ndarray, stance: float, bounce: float) -> np.ndarray:
+    """Height (m) whose acceleration is the trunk's at ``phase`` (radians, one step per 2 pi): a half sine of
+    push over the stance fraction of each step, averaging 1 g, felt at ``bounce`` of its size (8 harmonics)."""
+    u = np.arange(256) / 256
+    push = np.where(u < stance, np.pi / (2 * stance) * np.sin(np.pi * np.minimum(u / stance, 1.0)), 0.0)
+    coef = np.fft.rfft(bounce * (push - push.mean())) / 128  # specific force about 1 g, per harmonic
+    step_hz = np.gradient(phase) * SIM_FS_HZ / (2 * np.pi)
+    return -sum(
+        (np.abs(coef[k]) * np.cos(k * phase + np.angle(coef[k])) * G_M_S2 / (2 * np.pi * k * step_hz) ** 2
+         for k in range(1, 9)),
+        np.zeros(len(phase)),
+    )
+
+
+def _locomote(track: _Track, seconds: float, rng: np.random.Generator, placement: str, gait: Gait) -> None:
+    """Jog, run, walk briskly or climb stairs: the trunk bounces at the step rate (with a flight phase when
+    running), a limb swings once per stride, the trunk leans forward and sways; cadence drifts by ~2 %."""
+    n = _n(seconds)
+    t = np.arange(n) / SIM_FS_HZ
+    drift = np.cumsum(rng.normal(0, 1, n)) / np.sqrt(SIM_FS_HZ * 30.0)
+    step_hz = rng.uniform(*gait.step_hz) * (1 + 0.02 * np.tanh(drift))
+    phase = 2 * np.pi * np.cumsum(step_hz) / SIM_FS_HZ + rng.uniform(0, 2 * np.pi)
+    env = np.clip(np.minimum(t, t[-1] - t) / 1.5, 0, 1)  # speeding up and slowing down
+    up = env * _footfalls(phase, rng.uniform(*gait.stance), rng.uniform(*gait.bounce))
+    mean_deg, swing_deg = gait.pose_deg[placement]
+    swing = np.cos(phase / 2)  # limbs at their extremes at each footfall
+    lever = {"wrist": 0.3, "thigh": 0.2}.get(placement, 0.0)
+    fwd = env * lever * np.sin(np.radians(swing_deg)) * swing + env * 0.01 * np.sin(phase + 1.0)
+    pitch0, _ = track.last_pose()
+    lean = gait.lean_deg if placement == "chest" else 0.0
+    pitch = _ramp(pitch0, 0.0, n) + env * np.radians(mean_deg + lean + swing_deg * swing)
+    if placement == "chest":
+        pitch = pitch + env * np.radians(swing_deg) * np.sin(phase)  # the trunk nods at each step
+    roll = env * np.radians(4.0) * np.sin(phase / 2 + 0.5)
     track.append(up, fwd, pitch, roll)
 
 
@@ -198,11 +320,46 @@ def _rep_profile(m: Motion, speed: float, rng: np.random.Generator, fatigue: flo
         second *= concentric_scale
     else:
         first *= concentric_scale
-    pause = rng.uniform(0.0, 0.25) * speed
+    pause = rng.uniform(0.0, 0.25) * speed * m.pause_scale
     up = _min_jerk(_n(first))
     down = 1.0 - _min_jerk(_n(second))
     q = np.concatenate([up, np.ones(_n(pause)), down])
     return q, len(up) + _n(pause) // 2
+
+
+def _append_rep(track: _Track, m: Motion, q: np.ndarray, turn: int, rng: np.random.Generator) -> None:
+    """Write one rep's pose tracks for the excursion ``q`` (turn at index ``turn``)."""
+    up, fwd = m.up_m * q, m.fwd_m * q
+    pitch = np.radians(m.base_pitch_deg + m.pitch_deg * q)
+    roll = np.radians(m.roll_deg * q * rng.uniform(-1, 1))
+    if not (m.lever_m or m.abduct_deg or m.hop_m):
+        track.append(up, fwd, pitch, roll)
+        return
+    roll = roll + np.radians(m.abduct_deg) * q
+    lever = m.lever_m * np.stack([-np.sin(pitch) * np.cos(roll), np.sin(roll), -np.cos(pitch) * np.cos(roll)])
+    fwd_lever, side, up_lever = lever - lever[:, :1]  # the sensor's arc about the pivot, from the start pose
+    track.append(up + up_lever + _hops(m.hop_m, len(q), turn), fwd + fwd_lever, pitch, roll, side)
+
+
+def _hops(height_m: float, n: int, turn: int) -> np.ndarray:
+    """Height of the body for two jumps, one per phase (0 to ``turn``, ``turn`` to ``n``): free fall
+    (specific force 0) rising ``height_m`` and back, and a ground contact around each phase boundary whose
+    push peaks at 1.5-2.5 g (what a worn sensor feels on landing)."""
+    hop = np.zeros(n)
+    if not height_m:
+        return hop
+    for a, b in ((0, turn), (turn, n)):
+        period_s = (b - a) / SIM_FS_HZ
+        flight_s = min(np.sqrt(8.0 * height_m / G_M_S2), 0.6 * period_s)
+        contact_s = (period_s - flight_s) / 2  # half a ground contact at each end of the phase
+        v0 = G_M_S2 * flight_s / 2
+        peak = np.pi * v0 / (2 * contact_s)  # a half cosine of push that turns -v0 into v0
+        s = np.minimum(np.arange(b - a), np.arange(b - a)[::-1]) / SIM_FS_HZ  # time to the nearer contact
+        y_contact = peak * (2 * contact_s / np.pi) ** 2
+        fly = s - contact_s
+        hop[a:b] = np.where(fly <= 0, y_contact * (1 - np.cos(np.pi * s / (2 * contact_s))),
+                            y_contact + v0 * fly - G_M_S2 / 2 * fly**2)
+    return hop
 
 
 def _set_reps(
@@ -214,19 +371,14 @@ def _set_reps(
     odd_rep = int(rng.integers(1, max(n_reps, 2))) if irregular else -1
     for i in range(n_reps):
         fatigue = 0.6 * max(0.0, (i - 0.6 * n_reps) / max(n_reps, 1)) * rng.uniform(0, 1.5)
-        if i == odd_rep:
-            fatigue += 1.2  # a grinder: much slower concentric
+        if i == odd_rep and m.gap_scale == 1.0:
+            fatigue += 1.2  # a grinder: much slower concentric (a swung or jumped rep cannot grind: pause only)
         q, turn = _rep_profile(m, speed, rng, fatigue)
         q = q * rom * rng.uniform(0.9, 1.1)
         t0 = track.n / SIM_FS_HZ
-        track.append(
-            m.up_m * q,
-            m.fwd_m * q,
-            np.radians(m.base_pitch_deg + m.pitch_deg * q),
-            np.radians(m.roll_deg * q * rng.uniform(-1, 1)),
-        )
+        _append_rep(track, m, q, turn, rng)
         times.append((t0, t0 + turn / SIM_FS_HZ, t0 + len(q) / SIM_FS_HZ))
-        gap_s = rng.uniform(0.1, 0.7) * speed + (rng.uniform(1.5, 3.0) if i == odd_rep - 1 else 0.0)
+        gap_s = rng.uniform(0.1, 0.7) * speed * m.gap_scale + (rng.uniform(1.5, 3.0) if i == odd_rep - 1 else 0.0)
         _hold(track, gap_s, rng, sway_deg=0.2)
     return times
 
@@ -274,12 +426,15 @@ def _random_mount(rng: np.random.Generator) -> np.ndarray:
 
 
 def _render(track: _Track, fs_hz: float, rng: np.random.Generator, noise_g: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pose tracks -> sensor readings at ``fs_hz`` (block mean of the 200 Hz simulation), noise, 1 mg steps."""
+    """Pose tracks -> sensor readings at ``fs_hz`` (block mean of the 200 Hz simulation), noise, the sensor's
+    range, 1 mg steps."""
     up, fwd = np.concatenate(track.up_m), np.concatenate(track.fwd_m)
     pitch, roll = np.concatenate(track.pitch_rad), np.concatenate(track.roll_rad)
     dt = 1.0 / SIM_FS_HZ
+    side = np.concatenate(track.side_m)
     acc_world = np.stack(
-        [np.gradient(np.gradient(fwd, dt), dt), np.zeros_like(up), np.gradient(np.gradient(up, dt), dt)], -1
+        [np.gradient(np.gradient(fwd, dt), dt), np.gradient(np.gradient(side, dt), dt),
+         np.gradient(np.gradient(up, dt), dt)], -1
     ) / G_M_S2
     specific = acc_world + np.array([0.0, 0.0, 1.0])
     body = np.einsum("nji,nj->ni", _rotation(pitch, roll), specific)
@@ -289,7 +444,7 @@ def _render(track: _Track, fs_hz: float, rng: np.random.Generator, noise_g: floa
     acc = sensor[: n_out * step].reshape(n_out, step, 3).mean(axis=1)
     acc = acc + rng.normal(0.0, noise_g, acc.shape)
     t_s = (np.arange(n_out) * step + (step - 1) / 2) / SIM_FS_HZ
-    return t_s, np.round(acc * 1000.0) / 1000.0
+    return t_s, np.round(np.clip(acc, -RANGE_G, RANGE_G) * 1000.0) / 1000.0
 
 
 def synth_session(
@@ -307,9 +462,11 @@ def synth_session(
     Parameters
     ----------
     plan : sequence of (exercise, n_reps, rest_after_s)
-        Exercises from ``EXERCISES``; a change of exercise adds a walk to the next station.
-    placement : {'chest', 'wrist', 'upper_arm'}
-        Where the sensor is worn (its orientation on the body is random).
+        Exercises from ``EXERCISES``; a change of exercise adds a walk to the next station. An entry whose
+        name is in ``GAITS`` is locomotion instead, ``(gait, seconds, rest_after_s)``, and has no set.
+    placement : {'chest', 'wrist', 'upper_arm', 'thigh'}
+        Where the sensor is worn (its orientation on the body is random); the thigh (a phone in the trouser
+        pocket) only for the movements that move it (see ``UNSEEN_MOTIONS``).
     fs_hz : float
         Output rate, 10-200 Hz (the simulation runs at 200 Hz and is block-averaged).
     rng : numpy.random.Generator
@@ -317,7 +474,7 @@ def synth_session(
     speed : float
         Tempo multiplier: 1 is about 3 s per rep, 2 is slow (~6 s), 0.3 is fast (~0.9 s).
     irregular : bool
-        Add one grinding rep and one long pause inside each set.
+        Add one long pause inside each set, and make the rep after it a grinder (not for continuous moves).
     noise_g : float
         White sensor noise (g, standard deviation) before 1 mg quantisation.
 
@@ -336,12 +493,18 @@ def synth_session(
         raise ValueError(f"`placement` must be one of {PLACEMENTS}, got {placement!r}")
     if not 1.0 <= fs_hz <= SIM_FS_HZ:
         raise ValueError(f"`fs_hz` must be in [1, {SIM_FS_HZ}], got {fs_hz}")
-    track = _Track([], [], [], [])
+    track = _Track([], [], [], [], [])
     _hold(track, rng.uniform(5.0, 15.0), rng)
     truths, previous = [], None
     for exercise, n_reps, rest_s in plan:
+        if exercise in GAITS:
+            _locomote(track, float(n_reps), rng, placement, GAITS[exercise])
+            _rest(track, rest_s, rng, placement)
+            previous = exercise
+            continue
         if (exercise, placement) not in MOTIONS:
-            raise ValueError(f"unknown exercise {exercise!r}; known: {EXERCISES}")
+            known = tuple(e for e, p in MOTIONS if p == placement)
+            raise ValueError(f"unknown exercise {exercise!r} on the {placement}; known there: {known}")
         m = MOTIONS[(exercise, placement)]
         if exercise != previous:
             _walk(track, rng.uniform(8.0, 25.0), rng, placement)

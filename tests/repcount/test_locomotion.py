@@ -1,0 +1,73 @@
+"""Jogging, running, brisk walking and stairs between sets (repcount.synth.GAITS): the generator renders realistic
+footfalls with no set truth, and the counter gives no set for them while it still counts the jumping jacks and
+kettlebell swings done beside them (repcount.runs._strides)."""
+
+import numpy as np
+import pytest
+
+from repcount.live import RepCounter
+from repcount.session import analyse_session
+from repcount.synth import GAITS, SynthSession, synth_session
+
+LIFTS = {"wrist": ("curl", "overhead_press"), "thigh": ("squat", "lunge")}
+
+
+def _gym_with_jogs(placement: str, seed: int) -> SynthSession:
+    first, second = LIFTS[placement]
+    plan = [("jog", 120, 20.0), (first, 8, 30.0), ("jog", 25, 5.0), (second, 10, 30.0), ("run", 20, 10.0),
+            (first, 8, 20.0)]
+    return synth_session(plan, placement=placement, fs_hz=(50.0, 25.0)[seed % 2], rng=np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("placement", ["chest", "thigh", "wrist", "upper_arm"])
+def test_running_bounces_at_the_step_rate_by_one_to_three_g(placement: str) -> None:
+    s = synth_session([("run", 40, 0.0)], placement=placement, fs_hz=100.0, rng=np.random.default_rng(4))
+    assert s.sets == ()
+    mag = np.linalg.norm(s.acc_g, axis=1)[(s.t_s > 10) & (s.t_s < 40)]
+    assert 2.0 < np.percentile(mag, 99) < 4.5 and np.percentile(mag, 1) < 0.7  # push and flight
+    spectrum = np.abs(np.fft.rfft(mag - mag.mean()))
+    peak_hz = np.fft.rfftfreq(len(mag), 0.01)[np.argmax(spectrum)]
+    assert GAITS["run"].step_hz[0] * 0.97 <= peak_hz <= GAITS["run"].step_hz[1] * 1.03
+
+
+def test_a_jog_between_sets_adds_no_truth_and_keeps_the_lifted_sets() -> None:
+    plan = [("jog", 30, 10.0), ("squat", 8, 30.0), ("stairs", 20, 5.0), ("squat", 6, 20.0)]
+    s = synth_session(plan, placement="chest", fs_hz=50.0, rng=np.random.default_rng(1))
+    assert [len(t.rep_times) for t in s.sets] == [8, 6]
+    assert s.sets[0].start_s > 30.0 + 5.0  # after the standing start and the jog
+
+
+@pytest.mark.parametrize("placement", ["wrist", "thigh"])
+@pytest.mark.parametrize("seed", [0, 2, 3, 4])
+def test_a_treadmill_jog_and_jogging_between_sets_give_only_the_lifted_sets(placement: str, seed: int) -> None:
+    """A 2-minute treadmill jog, a jog and a run between stations: strides (arm or thigh swinging once a stride,
+    the magnitude bouncing at the footfalls) made 3-6 false sets of 6-143 'reps' per session."""
+    s = _gym_with_jogs(placement, seed)
+    found = analyse_session(s.t_s, s.acc_g)
+    assert [d.n_reps for d in found] == [8, 10, 8]
+    assert all(abs(d.start_s - t.start_s) < 3.0 for d, t in zip(found, s.sets, strict=True))
+
+
+@pytest.mark.parametrize("placement", ["wrist", "upper_arm"])
+def test_jumping_jacks_and_swings_beside_jogs_are_still_counted(placement: str) -> None:
+    """Their magnitude bounces twice a rep too, but once a rep as well (the arm flung up or the bell swung):
+    not strides. No set from the jog or the run."""
+    plan = [("jog", 40, 10.0), ("jumping_jack", 20, 30.0), ("run", 30, 10.0), ("kettlebell_swing", 12, 30.0)]
+    for seed in range(2):
+        s = synth_session(plan, placement=placement, fs_hz=50.0, rng=np.random.default_rng(seed))
+        found = analyse_session(s.t_s, s.acc_g)
+        per_set = [sum(d.n_reps for d in found if d.start_s < t.end_s and d.end_s > t.start_s) for t in s.sets]
+        assert per_set[0] == 20 and abs(per_set[1] - 12) <= 2  # swings on the arm are weak anyway (pm1 79 %)
+        assert all(any(d.start_s < t.end_s and d.end_s > t.start_s for t in s.sets) for d in found)
+
+
+def test_live_equals_offline_with_jogging() -> None:
+    plan = [("jog", 40, 5.0), ("curl", 8, 20.0), ("run", 20, 5.0)]
+    s = synth_session(plan, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(2))
+    counter = RepCounter()
+    for k in range(0, len(s.t_s), 23):
+        counter.step(s.t_s[k : k + 23], s.acc_g[k : k + 23])
+    live = counter.flush()
+    offline = analyse_session(s.t_s, s.acc_g)
+    assert [d.n_reps for d in offline] == [8]
+    assert [r.turn_s for d in live for r in d.reps] == [r.turn_s for d in offline for r in d.reps]
