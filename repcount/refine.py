@@ -14,11 +14,12 @@ from repcount.filters import phase_delay_s
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
 from repcount.runs import MIN_REPS, Pose, Trace, start_pose, unit
-from repcount.template import best_match, rep_template, stretched
+from repcount.template import MIN_COVER, best_match, rep_template, stretched
 
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
+HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
@@ -134,6 +135,8 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
+        if step and _half_size(trace, template, c) < HALF_SIZE:
+            return None  # half a rep: the way out of the brace or into the rest after the last rep
         added.append(_rep_around(c, period, round(r * _size_match(size), 3)))
         return c
 
@@ -217,6 +220,24 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
         else:
             break
     return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), found.confidence)
+
+
+def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
+    """The smaller of the two halves' RMS around ``turn_s``, each over the template's same half (a half less than
+    ``MIN_COVER`` inside the data says nothing; 1 if neither says anything). A rep moves on both sides of its turnaround; a window centred where the motion starts or stops
+    (a set counted on its returns, whose first and last waves are half-reps) moves on one side only."""
+    t, bp, _ = trace
+    half = (len(template) - 1) // 2
+    k = int(np.searchsorted(t, turn_s))
+    ratios = []
+    for a, b in ((k - half, k), (k + 1, k + half + 1)):
+        a, b = max(a, 0), min(b, len(bp))
+        own = bp[a:b] if a < b else bp[:0]
+        ref = template[a - (k - half) : a - (k - half) + len(own)]
+        ok = np.isfinite(own).all(axis=1) & np.isfinite(ref).all(axis=1)
+        if ok.sum() >= max(MIN_COVER * half, 2):
+            ratios.append(float(np.sqrt(np.sum(own[ok] ** 2) / max(float(np.sum(ref[ok] ** 2)), 1e-12))))
+    return min(ratios, default=1.0)
 
 
 def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:
