@@ -28,3 +28,10 @@ def test_a_set_counted_on_its_returns_gets_no_half_rep_at_its_edges(exercise: st
     # their first and last are the way out of the brace and into the rest: half a rep each, not one more.
     s, n = _draw(exercise, seed)
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
+@pytest.mark.parametrize("seed", [[1, 46, 7], [1, 62, 7]])
+def test_push_ups_a_little_faster_than_six_tenths_of_a_second_are_a_set(seed: list[int]) -> None:
+    s, n = _draw("push_up", seed)
+    assert np.median(np.diff([r[1] for r in s.sets[0].rep_times])) < 0.6
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
