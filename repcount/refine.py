@@ -28,7 +28,8 @@ CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the
 RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods is irregular ...
 RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
 RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
-RHYTHM_ACTIVE = 0.7  # a wide gap holds a rep only if it moves at least this much (RMS) like the whole set
+RHYTHM_ACTIVE = 0.7  # a rep goes in a wide gap only where the motion over a period around its middle is at least
+# this much (RMS) like the whole set's: a pause before a grinder is still, though the grinder in the gap moves
 GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
 GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
 GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
@@ -187,8 +188,8 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
 
     Where a rep shows one wave or two, or none above the threshold, the turnarounds come at uneven spacings
     and the wave count misses or doubles reps; the whole motion still repeats once per rep. Reps are added
-    in the widest gaps (at their middle, confidence ``UNSEEN_CONFIDENCE``) or the later of the closest two
-    turnarounds is dropped until the count fits.
+    in the widest gaps (at their middle, where the motion is active: ``RHYTHM_ACTIVE``; confidence
+    ``UNSEEN_CONFIDENCE``) or the later of the closest two turnarounds is dropped until the count fits.
     """
     turns = np.array([r.turn_s for r in found.reps])
     if len(turns) < 2 * MIN_REPS:
@@ -209,11 +210,12 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
     while len(reps) != target:
         spacing = np.diff([r.turn_s for r in reps]) / period[0]
         if len(reps) < target:
+            mids = [(reps[k].turn_s + reps[k + 1].turn_s) / 2.0 for k in range(len(spacing))]
             wide = [k for k in np.argsort(-spacing) if spacing[k] >= 1.5 and _rms(
-                bp, (t >= reps[k].turn_s) & (t <= reps[k + 1].turn_s)) >= RHYTHM_ACTIVE * level]
+                bp, np.abs(t - mids[k]) <= period[0] / 2.0) >= RHYTHM_ACTIVE * level]
             if not wide:
                 break
-            c = (reps[wide[0]].turn_s + reps[wide[0] + 1].turn_s) / 2.0
+            c = mids[wide[0]]
             reps.insert(int(wide[0]) + 1, _rep_around(c, period[0], UNSEEN_CONFIDENCE))
         elif spacing.min() < RHYTHM_GAPS[0]:
             del reps[int(np.argmin(spacing)) + 1]

@@ -35,3 +35,15 @@ def test_push_ups_a_little_faster_than_six_tenths_of_a_second_are_a_set(seed: li
     s, n = _draw("push_up", seed)
     assert np.median(np.diff([r[1] for r in s.sets[0].rep_times])) < 0.6
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
+@pytest.mark.parametrize(("exercise", "seed", "config"), [
+    ("lunge", [4, 30, 7], ("wrist", 100.0, 0.4)), ("lunge", [4, 94, 7], ("wrist", 100.0, 0.4)),
+    ("bench_press", [5, 25, 7], ("wrist", 10.0, 1.0))])
+def test_a_pause_before_a_grinder_is_not_filled_with_reps_by_the_rhythm(exercise: str, seed: list[int],
+                                                                        config: tuple[str, float, float]) -> None:
+    # The generator's odd rep: 1.5-3 s of pause, then a slow rep. The gap is wide and, with the grinder in
+    # it, moves as much as the set; its middle, the pause, does not.
+    placement, fs_hz, speed = config
+    s, n = _draw(exercise, seed, placement=placement, fs_hz=fs_hz, speed=speed)
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
