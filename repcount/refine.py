@@ -31,7 +31,9 @@ RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, 
 RHYTHM_ACTIVE = 0.7  # a rep goes in a wide gap only where the motion over a period around its middle is at least
 # this much (RMS) like the whole set's: a pause before a grinder is still, though the grinder in the gap moves
 GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
+GRIND_PHASES = (0, -1, 1)  # ... whole, or in its first or second half only (the lift: a grinder lowers at pace) ...
 GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
+GRIND_PAUSE_S = 3.0  # ... or after a pause of up to this long, whatever the tempo (a breath or two) ...
 GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
@@ -159,26 +161,30 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
             if edge is not None:
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
-        c, r, size, f = _slow_match(trace, template, float(turns[-1]), period, hi_s)
-        if _like_a_rep(r, size, GRIND_R) and _at_pose(trace, c + f * period / 2.0, rest):
-            added.append(_rep_around(c, f * period, round(r * _size_match(size), 3)))
+        c, r, size, first, second = _slow_match(trace, template, float(turns[-1]), period, hi_s)
+        if _like_a_rep(r, size, GRIND_R) and _at_pose(trace, c + second * period / 2.0, rest):
+            conf = round(r * _size_match(size), 3)
+            added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
 
 def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
-                hi_s: float) -> tuple[float, float, float, float]:
-    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods (and clear of the
-    next set's first turnaround ``hi_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``:
-    (turn time s, correlation, size, slowing factor). A rep slowed by f turns at least (1 + f) / 2 periods
-    after the one before; a fidget or a move to rack is quicker than a rep."""
-    b_s = min(last_s + GRIND_GAP * period_s, hi_s - MATCH_SPACING[0] * period_s)
-    best = (np.nan, 0.0, 0.0, 1.0)
+                hi_s: float) -> tuple[float, float, float, float, float]:
+    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods or a pause of
+    ``GRIND_PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by
+    one of ``GRIND_STRETCH``, whole or in one phase (a grinder slows the lift, not always the descent): (turn time s, correlation, size, and
+    the slowing of its first and second half). A rep whose first half is slowed by f turns at least
+    (1 + f) / 2 periods after the one before; a fidget or a move to rack is quicker than a rep."""
+    best = (np.nan, 0.0, 0.0, 1.0, 1.0)
     for f in GRIND_STRETCH:
-        a_s = last_s + (1.0 + f) / 2.0 * period_s  # the last rep's second half, then this one's first half
-        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s) if a_s < b_s else best[:3]
-        if r > best[1]:
-            best = (c, r, size, f)
+        for phase in GRIND_PHASES:
+            first, second = (f if phase in (0, p) else 1.0 for p in (-1, 1))
+            a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
+            b_s = min(max(last_s + GRIND_GAP * period_s, a_s + GRIND_PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
+            c, r, size = best_match(trace[0], trace[1], stretched(template, f, phase), a_s, b_s) if a_s < b_s else best[:3]
+            if r > best[1]:
+                best = (c, r, size, first, second)
     return best
 
 

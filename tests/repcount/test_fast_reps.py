@@ -47,3 +47,20 @@ def test_a_pause_before_a_grinder_is_not_filled_with_reps_by_the_rhythm(exercise
     placement, fs_hz, speed = config
     s, n = _draw(exercise, seed, placement=placement, fs_hz=fs_hz, speed=speed)
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
+@pytest.mark.parametrize(("exercise", "seed", "config"), [
+    ("barbell_row", [5, 107, 7], ("wrist", 10.0, 1.0)), ("barbell_row", [5, 171, 7], ("wrist", 10.0, 1.0)),
+    ("lunge", [4, 40, 7], ("chest", 200.0, 1.0))])
+def test_a_grinder_slow_in_one_phase_after_a_pause_is_the_last_rep(exercise: str, seed: list[int],
+                                                                  config: tuple[str, float, float]) -> None:
+    # The generator's odd rep, here the last: a pause, then a rep whose lift takes over twice as long.
+    placement, fs_hz, speed = config
+    s, n = _draw(exercise, seed, placement=placement, fs_hz=fs_hz, speed=speed)
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
+def test_a_grinder_after_a_pause_of_several_fast_periods_is_the_last_rep() -> None:
+    # Reps of 0.9 s, then 3 s of pause (over three periods) before the grinder.
+    s, n = _draw("push_up", [5, 166, 7], fs_hz=100.0, speed=0.4)
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
