@@ -64,3 +64,14 @@ def test_a_grinder_after_a_pause_of_several_fast_periods_is_the_last_rep() -> No
     # Reps of 0.9 s, then 3 s of pause (over three periods) before the grinder.
     s, n = _draw("push_up", [5, 166, 7], fs_hz=100.0, speed=0.4)
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
+@pytest.mark.parametrize(("exercise", "seed", "config"), [
+    ("lunge", [1, 23, 7], ("wrist", 50.0, 0.25)), ("push_up", [2, 110, 7], ("wrist", 100.0, 0.4))])
+def test_a_few_reps_among_waves_far_apart_are_a_run(exercise: str, seed: list[int],
+                                                    config: tuple[str, float, float]) -> None:
+    # Three or four reps between set-up waves and a grinder after a pause: the median of all spacings is
+    # none of the reps' own, so only the spacing of the reps themselves shows them as a run.
+    placement, fs_hz, speed = config
+    s, n = _draw(exercise, seed, placement=placement, fs_hz=fs_hz, speed=speed)
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
