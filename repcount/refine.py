@@ -33,8 +33,9 @@ RHYTHM_ACTIVE = 0.7  # a rep goes in a wide gap only where the motion over a per
 GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
 GRIND_PHASES = (0, -1, 1)  # ... whole, or in its first or second half only (the lift: a grinder lowers at pace) ...
 GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
-GRIND_PAUSE_S = 3.0  # ... or after a pause of up to this long, whatever the tempo (a breath or two) ...
-GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
+PAUSE_S = 3.0  # ... or after a pause of up to this long whatever the tempo (a breath or two to brace), as reps
+# before such a pause are found before the set's first rep ...
+PAUSE_R = 0.75  # ... if it correlates this well with the set's mean rep (slowed as much)
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
@@ -121,8 +122,9 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
     nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
     size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
-    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm after the last one, a slower rep
-    after a pause (a grinder) is looked for (`_slow_match`).
+    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm before the first one, reps before a
+    pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``); with none after the last one, a
+    slower rep after a pause (a grinder, `_slow_match`).
     """
     found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s))
     turns = np.array([r.turn_s for r in found.reps])
@@ -132,9 +134,9 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     added: list[Rep] = []
     rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
 
-    def find(a_s: float, b_s: float, step: int = 0) -> float | None:
+    def find(a_s: float, b_s: float, step: int = 0, min_r: float = MATCH_R) -> float | None:
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
-        if not _like_a_rep(r, size):
+        if not _like_a_rep(r, size, min_r):
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
@@ -157,12 +159,15 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
             t = find(t + lo * period, b - lo * period) or unseen(t + period)
     for step in (-1, 1):
         edge: float | None = float(turns[0] if step < 0 else turns[-1])
-        for _ in range(MATCH_EDGE_REPS):
+        for k in range(MATCH_EDGE_REPS):
             if edge is not None:
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+            if k == 0 and edge is None and step < 0:  # reps before a pause to brace for the set's first?
+                near = float(turns[0]) - MATCH_SPACING[1] * period
+                edge = find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, step, PAUSE_R)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
         c, r, size, first, second = _slow_match(trace, template, float(turns[-1]), period, hi_s)
-        if _like_a_rep(r, size, GRIND_R) and _at_pose(trace, c + second * period / 2.0, rest):
+        if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest):
             conf = round(r * _size_match(size), 3)
             added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
@@ -172,7 +177,7 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
 def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
                 hi_s: float) -> tuple[float, float, float, float, float]:
     """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods or a pause of
-    ``GRIND_PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by
+    ``PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by
     one of ``GRIND_STRETCH``, whole or in one phase (a grinder slows the lift, not always the descent): (turn time s, correlation, size, and
     the slowing of its first and second half). A rep whose first half is slowed by f turns at least
     (1 + f) / 2 periods after the one before; a fidget or a move to rack is quicker than a rep."""
@@ -181,7 +186,7 @@ def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: flo
         for phase in GRIND_PHASES:
             first, second = (f if phase in (0, p) else 1.0 for p in (-1, 1))
             a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
-            b_s = min(max(last_s + GRIND_GAP * period_s, a_s + GRIND_PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
+            b_s = min(max(last_s + GRIND_GAP * period_s, a_s + PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
             c, r, size = best_match(trace[0], trace[1], stretched(template, f, phase), a_s, b_s) if a_s < b_s else best[:3]
             if r > best[1]:
                 best = (c, r, size, first, second)

@@ -66,12 +66,20 @@ def test_a_grinder_after_a_pause_of_several_fast_periods_is_the_last_rep() -> No
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
 
 
+def test_a_few_reps_among_waves_far_apart_are_a_run() -> None:
+    # A few reps between set-up waves and the move to rack: the median of all spacings is none of the
+    # reps' own, so only the spacing of the reps themselves shows them as a run.
+    s, n = _draw("push_up", [2, 110, 7], fs_hz=100.0, speed=0.4)
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
 @pytest.mark.parametrize(("exercise", "seed", "config"), [
-    ("lunge", [1, 23, 7], ("wrist", 50.0, 0.25)), ("push_up", [2, 110, 7], ("wrist", 100.0, 0.4))])
-def test_a_few_reps_among_waves_far_apart_are_a_run(exercise: str, seed: list[int],
-                                                    config: tuple[str, float, float]) -> None:
-    # Three or four reps between set-up waves and a grinder after a pause: the median of all spacings is
-    # none of the reps' own, so only the spacing of the reps themselves shows them as a run.
+    ("push_up", [5, 54, 7], ("wrist", 100.0, 0.4)), ("barbell_row", [3, 67, 7], ("chest", 100.0, 2.0)),
+    ("lunge", [5, 191, 7], ("wrist", 50.0, 0.25))])
+def test_reps_before_a_pause_to_brace_for_the_next_are_counted(exercise: str, seed: list[int],
+                                                              config: tuple[str, float, float]) -> None:
+    # One or two reps, 1.5-3 s of pause, then the grinder and the rest of the set: the reps before the
+    # pause are too few for a run and too far for a rep in rhythm.
     placement, fs_hz, speed = config
     s, n = _draw(exercise, seed, placement=placement, fs_hz=fs_hz, speed=speed)
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
