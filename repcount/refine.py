@@ -177,17 +177,19 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
 def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
                 hi_s: float) -> tuple[float, float, float, float, float]:
     """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods or a pause of
-    ``PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by
-    one of ``GRIND_STRETCH``, whole or in one phase (a grinder slows the lift, not always the descent): (turn time s, correlation, size, and
-    the slowing of its first and second half). A rep whose first half is slowed by f turns at least
-    (1 + f) / 2 periods after the one before; a fidget or a move to rack is quicker than a rep."""
+    ``PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by one
+    of ``GRIND_STRETCH``, whole or in one phase (a grinder slows the lift, not always the descent): (turn
+    time s, correlation, size, and the slowing of its first and second half). A rep whose first half is
+    slowed by f turns at least (1 + f) / 2 periods after the one before; a fidget or a move to rack is
+    quicker than a rep."""
     best = (np.nan, 0.0, 0.0, 1.0, 1.0)
     for f in GRIND_STRETCH:
         for phase in GRIND_PHASES:
             first, second = (f if phase in (0, p) else 1.0 for p in (-1, 1))
             a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
             b_s = min(max(last_s + GRIND_GAP * period_s, a_s + PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
-            c, r, size = best_match(trace[0], trace[1], stretched(template, f, phase), a_s, b_s) if a_s < b_s else best[:3]
+            slowed = stretched(template, f, phase)
+            c, r, size = best_match(trace[0], trace[1], slowed, a_s, b_s) if a_s < b_s else best[:3]
             if r > best[1]:
                 best = (c, r, size, first, second)
     return best
@@ -236,9 +238,10 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
 
 
 def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
-    """The smaller of the two halves' RMS around ``turn_s``, each over the template's same half (a half less than
-    ``MIN_COVER`` inside the data says nothing; 1 if neither says anything). A rep moves on both sides of its turnaround; a window centred where the motion starts or stops
-    (a set counted on its returns, whose first and last waves are half-reps) moves on one side only."""
+    """The smaller of the two halves' RMS around ``turn_s``, each over the template's same half (a half less
+    than ``MIN_COVER`` inside the data says nothing; 1 if neither says anything). A rep moves on both sides
+    of its turnaround; a window centred where the motion starts or stops (a set counted on its returns, whose
+    first and last waves are half-reps) moves on one side only."""
     t, bp, _ = trace
     half = (len(template) - 1) // 2
     k = int(np.searchsorted(t, turn_s))
