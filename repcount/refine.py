@@ -14,11 +14,12 @@ from repcount.filters import phase_delay_s
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
 from repcount.runs import MIN_REPS, Pose, Trace, start_pose, unit
-from repcount.template import best_match, rep_template, stretched
+from repcount.template import MIN_COVER, best_match, rep_template, stretched
 
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
+HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
@@ -27,10 +28,14 @@ CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the
 RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods is irregular ...
 RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
 RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
-RHYTHM_ACTIVE = 0.7  # a wide gap holds a rep only if it moves at least this much (RMS) like the whole set
+RHYTHM_ACTIVE = 0.7  # a rep goes in a wide gap only where the motion over a period around its middle is at least
+# this much (RMS) like the whole set's: a pause before a grinder is still, though the grinder in the gap moves
 GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
+GRIND_PHASES = (0, -1, 1)  # ... whole, or in its first or second half only (the lift: a grinder lowers at pace) ...
 GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
-GRIND_R = 0.75  # ... if it correlates this well with the set's mean rep slowed as much
+PAUSE_S = 3.0  # ... or after a pause of up to this long whatever the tempo (a breath or two to brace), as reps
+# before such a pause are found before the set's first rep ...
+PAUSE_R = 0.75  # ... if it correlates this well with the set's mean rep (slowed as much)
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
@@ -117,8 +122,9 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
     nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
     size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
-    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm after the last one, a slower rep
-    after a pause (a grinder) is looked for (`_slow_match`).
+    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm before the first one, reps before a
+    pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``); with none after the last one, a
+    slower rep after a pause (a grinder, `_slow_match`).
     """
     found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s))
     turns = np.array([r.turn_s for r in found.reps])
@@ -128,12 +134,14 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     added: list[Rep] = []
     rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
 
-    def find(a_s: float, b_s: float, step: int = 0) -> float | None:
+    def find(a_s: float, b_s: float, step: int = 0, min_r: float = MATCH_R) -> float | None:
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
-        if not _like_a_rep(r, size):
+        if not _like_a_rep(r, size, min_r):
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
+        if step and _half_size(trace, template, c) < HALF_SIZE:
+            return None  # half a rep: the way out of the brace or into the rest after the last rep
         added.append(_rep_around(c, period, round(r * _size_match(size), 3)))
         return c
 
@@ -151,30 +159,39 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
             t = find(t + lo * period, b - lo * period) or unseen(t + period)
     for step in (-1, 1):
         edge: float | None = float(turns[0] if step < 0 else turns[-1])
-        for _ in range(MATCH_EDGE_REPS):
+        for k in range(MATCH_EDGE_REPS):
             if edge is not None:
                 edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+            if k == 0 and edge is None and step < 0:  # reps before a pause to brace for the set's first?
+                near = float(turns[0]) - MATCH_SPACING[1] * period
+                edge = find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, step, PAUSE_R)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
-        c, r, size, f = _slow_match(trace, template, float(turns[-1]), period, hi_s)
-        if _like_a_rep(r, size, GRIND_R) and _at_pose(trace, c + f * period / 2.0, rest):
-            added.append(_rep_around(c, f * period, round(r * _size_match(size), 3)))
+        c, r, size, first, second = _slow_match(trace, template, float(turns[-1]), period, hi_s)
+        if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest):
+            conf = round(r * _size_match(size), 3)
+            added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
 
 def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
-                hi_s: float) -> tuple[float, float, float, float]:
-    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods (and clear of the
-    next set's first turnaround ``hi_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``:
-    (turn time s, correlation, size, slowing factor). A rep slowed by f turns at least (1 + f) / 2 periods
-    after the one before; a fidget or a move to rack is quicker than a rep."""
-    b_s = min(last_s + GRIND_GAP * period_s, hi_s - MATCH_SPACING[0] * period_s)
-    best = (np.nan, 0.0, 0.0, 1.0)
+                hi_s: float) -> tuple[float, float, float, float, float]:
+    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods or a pause of
+    ``PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by one
+    of ``GRIND_STRETCH``, whole or in one phase (a grinder slows the lift, not always the descent): (turn
+    time s, correlation, size, and the slowing of its first and second half). A rep whose first half is
+    slowed by f turns at least (1 + f) / 2 periods after the one before; a fidget or a move to rack is
+    quicker than a rep."""
+    best = (np.nan, 0.0, 0.0, 1.0, 1.0)
     for f in GRIND_STRETCH:
-        a_s = last_s + (1.0 + f) / 2.0 * period_s  # the last rep's second half, then this one's first half
-        c, r, size = best_match(trace[0], trace[1], stretched(template, f), a_s, b_s) if a_s < b_s else best[:3]
-        if r > best[1]:
-            best = (c, r, size, f)
+        for phase in GRIND_PHASES:
+            first, second = (f if phase in (0, p) else 1.0 for p in (-1, 1))
+            a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
+            b_s = min(max(last_s + GRIND_GAP * period_s, a_s + PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
+            slowed = stretched(template, f, phase)
+            c, r, size = best_match(trace[0], trace[1], slowed, a_s, b_s) if a_s < b_s else best[:3]
+            if r > best[1]:
+                best = (c, r, size, first, second)
     return best
 
 
@@ -184,8 +201,8 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
 
     Where a rep shows one wave or two, or none above the threshold, the turnarounds come at uneven spacings
     and the wave count misses or doubles reps; the whole motion still repeats once per rep. Reps are added
-    in the widest gaps (at their middle, confidence ``UNSEEN_CONFIDENCE``) or the later of the closest two
-    turnarounds is dropped until the count fits.
+    in the widest gaps (at their middle, where the motion is active: ``RHYTHM_ACTIVE``; confidence
+    ``UNSEEN_CONFIDENCE``) or the later of the closest two turnarounds is dropped until the count fits.
     """
     turns = np.array([r.turn_s for r in found.reps])
     if len(turns) < 2 * MIN_REPS:
@@ -206,17 +223,37 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
     while len(reps) != target:
         spacing = np.diff([r.turn_s for r in reps]) / period[0]
         if len(reps) < target:
+            mids = [(reps[k].turn_s + reps[k + 1].turn_s) / 2.0 for k in range(len(spacing))]
             wide = [k for k in np.argsort(-spacing) if spacing[k] >= 1.5 and _rms(
-                bp, (t >= reps[k].turn_s) & (t <= reps[k + 1].turn_s)) >= RHYTHM_ACTIVE * level]
+                bp, np.abs(t - mids[k]) <= period[0] / 2.0) >= RHYTHM_ACTIVE * level]
             if not wide:
                 break
-            c = (reps[wide[0]].turn_s + reps[wide[0] + 1].turn_s) / 2.0
+            c = mids[wide[0]]
             reps.insert(int(wide[0]) + 1, _rep_around(c, period[0], UNSEEN_CONFIDENCE))
         elif spacing.min() < RHYTHM_GAPS[0]:
             del reps[int(np.argmin(spacing)) + 1]
         else:
             break
     return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), found.confidence)
+
+
+def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
+    """The smaller of the two halves' RMS around ``turn_s``, each over the template's same half (a half less
+    than ``MIN_COVER`` inside the data says nothing; 1 if neither says anything). A rep moves on both sides
+    of its turnaround; a window centred where the motion starts or stops (a set counted on its returns, whose
+    first and last waves are half-reps) moves on one side only."""
+    t, bp, _ = trace
+    half = (len(template) - 1) // 2
+    k = int(np.searchsorted(t, turn_s))
+    ratios = []
+    for a, b in ((k - half, k), (k + 1, k + half + 1)):
+        a, b = max(a, 0), min(b, len(bp))
+        own = bp[a:b] if a < b else bp[:0]
+        ref = template[a - (k - half) : a - (k - half) + len(own)]
+        ok = np.isfinite(own).all(axis=1) & np.isfinite(ref).all(axis=1)
+        if ok.sum() >= max(MIN_COVER * half, 2):
+            ratios.append(float(np.sqrt(np.sum(own[ok] ** 2) / max(float(np.sum(ref[ok] ** 2)), 1e-12))))
+    return min(ratios, default=1.0)
 
 
 def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:

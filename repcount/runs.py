@@ -27,7 +27,7 @@ from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
 
 MIN_REPS = 3
-PERIOD_S = (0.6, 10.0)
+PERIOD_S = (0.5, 10.0)  # fast push-ups turn every ~0.55 s; footsteps are told by the walking test
 SPACING_RATIO = (0.5, 2.2)
 MIN_AREA_FRACTION = 0.3
 MIN_PEAK_FRACTION = 0.3
@@ -103,20 +103,27 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
     return waves
 
 
+def _longest_stretch(ok: np.ndarray) -> tuple[int, int]:
+    """(start, length) in gaps of the longest run of True in ``ok``, the first if tied (length 0 if none)."""
+    bounds = np.r_[0, np.flatnonzero(~ok) + 1, len(ok) + 1]
+    lengths = np.diff(bounds) - 1
+    k = int(np.argmax(lengths))
+    return int(bounds[k]), int(lengths[k])
+
+
 def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
-    """Longest run of ``idx`` whose consecutive spacings lie within SPACING_RATIO of their median."""
-    for _ in range(2):
+    """Longest run of ``idx`` whose consecutive spacings lie within SPACING_RATIO of one spacing: their median,
+    or, where a few reps lie among waves far apart (set-up, a pause, a grinder) and the median is none of
+    theirs, whichever spacing makes the run longest; the run found must then be regular about its own median."""
+    for any_spacing in (True, False):  # then the run must be regular about its own median
         if len(idx) < 2:
             return idx
-        t = np.array([waves[i].peak_s for i in idx])
-        gaps = np.diff(t)
-        med = float(np.median(gaps))
-        ok = (gaps >= SPACING_RATIO[0] * med) & (gaps <= SPACING_RATIO[1] * med)
-        breaks = np.flatnonzero(~ok)
-        bounds = np.r_[0, breaks + 1, len(idx)]
-        lengths = np.diff(bounds)
-        k = int(np.argmax(lengths))
-        idx = idx[bounds[k] : bounds[k + 1]]
+        gaps = np.diff([waves[i].peak_s for i in idx])
+        refs = np.r_[np.median(gaps), gaps if any_spacing else []]
+        ok = (gaps[None, :] >= SPACING_RATIO[0] * refs[:, None]) & (gaps[None, :] <= SPACING_RATIO[1] * refs[:, None])
+        runs = [_longest_stretch(row) for row in ok]
+        start, length = max(runs, key=lambda r: r[1])  # the median's own run if no other is longer
+        idx = idx[start : start + length + 1]
     return idx
 
 

@@ -93,28 +93,39 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     return float(t_s[ks[k]]), float(r[k]), float(na[k] / max(float(nb[k]), 1e-12))
 
 
-def stretched(template: np.ndarray, factor: float) -> np.ndarray:
-    """A rep template slowed down (``factor`` > 1) or sped up in time.
+def stretched(template: np.ndarray, factor: float, phase: int = 0) -> np.ndarray:
+    """A rep template slowed down (``factor`` > 1) or sped up in time, whole or in one phase.
 
     Parameters
     ----------
     template : numpy.ndarray
         From `rep_template`, (2 * h + 1, 3).
     factor : float
-        Time scale: 1.5 makes the rep last 1.5 times as long.
+        Time scale: 1.5 makes the rep (or the phase) last 1.5 times as long.
+    phase : {0, -1, 1}
+        0 stretches the whole rep; -1 only its first half (up to the turnaround), 1 only its second half
+        (a grinder slows the lift and lowers the weight at the usual pace).
 
     Returns
     -------
     numpy.ndarray
-        (2 * round(h * factor) + 1, 3), linearly interpolated (NaN where the template is NaN).
+        (2 * H + 1, 3) centred on the turnaround, H the longer of the two halves, linearly interpolated and
+        padded with NaN where a half is shorter (NaN also where the template is NaN).
 
     Examples
     --------
     >>> stretched(np.zeros((5, 3)), 2.0).shape
     (9, 3)
+    >>> out = stretched(np.ones((5, 3)), 2.0, phase=1)
+    >>> out.shape, int(np.isnan(out[:, 0]).sum())
+    ((9, 3), 2)
     """
-    half = max(int(round((len(template) - 1) / 2 * factor)), 1)
-    x = np.linspace(0.0, len(template) - 1.0, 2 * half + 1)
+    h = (len(template) - 1) // 2
+    first, second = (max(int(round(h * (factor if phase in (0, p) else 1.0))), 1) for p in (-1, 1))
+    half = max(first, second)
+    x = np.r_[np.linspace(0.0, h, first + 1)[:-1], np.linspace(h, 2.0 * h, second + 1)]
     k = np.arange(len(template))
-    out: np.ndarray = np.stack([np.interp(x, k, template[:, j]) for j in range(template.shape[1])], axis=1)
+    body = np.stack([np.interp(x, k, template[:, j]) for j in range(template.shape[1])], axis=1)
+    out: np.ndarray = np.full((2 * half + 1, template.shape[1]), np.nan)
+    out[half - first : half + second + 1] = body
     return out
