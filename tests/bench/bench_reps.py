@@ -273,6 +273,13 @@ def _kept_delays(sess, counter: RepCounter) -> list[float]:
     return out
 
 
+def _baseline_on_set(sess) -> int:
+    """The baseline's count of a synthetic recording's one set, given its true bounds (+-1 s)."""
+    sub = sess.sets[0]
+    lo, hi = np.searchsorted(sess.t_s, [sub.start_s - 1.0, sub.end_s + 1.0])
+    return baseline_count(sess.t_s[lo:hi], sess.acc_g[lo:hi])
+
+
 def bench_synth_sets(quick: bool) -> None:
     rng = np.random.default_rng(2024)
     configs = [("chest", 200.0, 1.0), ("chest", 25.0, 1.0), ("wrist", 50.0, 1.0), ("wrist", 10.0, 1.0),
@@ -297,9 +304,7 @@ def bench_synth_sets(quick: bool) -> None:
                 err, _ = _set_errors(sess, sets)
                 if err == 0 and len(sets) == 1:
                     turn_errors += [abs(r.turn_s - tr[1]) for r, tr in zip(sets[0].reps, sess.sets[0].rep_times)]
-                sub = sess.sets[0]
-                lo, hi = np.searchsorted(t, [sub.start_s - 1.0, sub.end_s + 1.0])
-                base = baseline_count(t[lo:hi], acc[lo:hi]) - n
+                base = _baseline_on_set(sess) - n
                 counter = live_run(t, acc)
                 delays += _delays(sess, counter)
                 kept += _kept_delays(sess, counter)
@@ -350,9 +355,7 @@ def bench_unseen(quick: bool) -> None:
             k += 1
             t, acc = sess.t_s, sess.acc_g
             ours = sum(s.n_reps for s in analyse_session(t, acc))
-            sub = sess.sets[0]
-            lo, hi = np.searchsorted(t, [sub.start_s - 1.0, sub.end_s + 1.0])
-            base = baseline_count(t[lo:hi], acc[lo:hi])
+            base = _baseline_on_set(sess)
             live_n = sum(s.n_reps for s in live_run(t, acc, chunk_s=0.5).sets) if i == 0 or not quick else None
             for g in (exercise, f"on the {placement}", "ALL"):
                 rows[g]["ours"].append(ours - n)
