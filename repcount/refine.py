@@ -14,7 +14,7 @@ from repcount.filters import phase_delay_s
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
 from repcount.runs import MIN_REPS, Pose, Trace, start_pose, unit
-from repcount.template import MIN_COVER, best_match, rep_template, stretched
+from repcount.template import MIN_COVER, best_match, half_factors, rep_template, stretched
 
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
 MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a rep too
@@ -185,7 +185,7 @@ def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: flo
     best = (np.nan, 0.0, 0.0, 1.0, 1.0)
     for f in GRIND_STRETCH:
         for phase in GRIND_PHASES:
-            first, second = (f if phase in (0, p) else 1.0 for p in (-1, 1))
+            first, second = half_factors(f, phase)
             a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
             b_s = min(max(last_s + GRIND_GAP * period_s, a_s + PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
             slowed = stretched(template, f, phase)

@@ -356,8 +356,9 @@ def find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequenc
 
 def _strokes(idx: list[int], waves: Sequence[Wave], period_s: float) -> bool:
     """The waves are two strokes a rep: quicker than any rep, or as quick as hops and landing like them."""
-    landing = float(np.median([waves[i].step_g for i in idx])) >= HOP_MIN_STEP_G
-    return period_s < PERIOD_S[0] or (period_s < HOP_MAX_S and landing)
+    if period_s < PERIOD_S[0]:
+        return True
+    return period_s < HOP_MAX_S and float(np.median([waves[i].step_g for i in idx])) >= HOP_MIN_STEP_G
 
 
 def _strides(run: list[int], waves: Sequence[Wave]) -> bool:

@@ -93,6 +93,12 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     return float(t_s[ks[k]]), float(r[k]), float(na[k] / max(float(nb[k]), 1e-12))
 
 
+def half_factors(factor: float, phase: int) -> tuple[float, float]:
+    """How much the first and the second half of a rep are slowed when ``phase`` (0 both, -1 the first, 1 the
+    second) is slowed by ``factor``: the one rule `stretched` and the rep built on its match share."""
+    return (factor if phase in (0, -1) else 1.0, factor if phase in (0, 1) else 1.0)
+
+
 def stretched(template: np.ndarray, factor: float, phase: int = 0) -> np.ndarray:
     """A rep template slowed down (``factor`` > 1) or sped up in time, whole or in one phase.
 
@@ -121,7 +127,7 @@ def stretched(template: np.ndarray, factor: float, phase: int = 0) -> np.ndarray
     ((9, 3), 2)
     """
     h = (len(template) - 1) // 2
-    first, second = (max(int(round(h * (factor if phase in (0, p) else 1.0))), 1) for p in (-1, 1))
+    first, second = (max(int(round(h * f)), 1) for f in half_factors(factor, phase))
     half = max(first, second)
     x = np.r_[np.linspace(0.0, h, first + 1)[:-1], np.linspace(h, 2.0 * h, second + 1)]
     k = np.arange(len(template))
