@@ -5,7 +5,7 @@ principal axis per rep, irregularly. The wave spacing then halves for part of th
 motion still repeats once per rep: its autocorrelation peaks at the rep period, not at the wave spacing. When
 the two strokes are alike, the peaks at one and two spacings are as high; the motion's period is then told by
 how the peaks decay: a motion that repeats every spacing decays steadily (1 >= 2 >= 3 >= 4 spacings), one
-that repeats every two spacings correlates better at 2 and 4 than at 1 and 3.
+that repeats every two spacings correlates better at 2 and 4 than at 1 and 3, and better at 2 than at 3.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
         ``spacing_s``, reaches ``MIN_PEAK_R`` and beats the best peak near ``spacing_s`` by ``MIN_GAIN_R`` (more
         on a run shorter than ``GAIN_SPACINGS`` spacings: correlations over fewer cycles are noisier); or,
         over a run of ``EVEN_ODD_SPACINGS`` spacings or more, the lag of the best correlation near twice
-        ``spacing_s`` when it reaches ``MIN_EVEN_R`` and the correlations near 2 and 4 spacings beat those near
-        1 and 3 by ``EVEN_ODD_GAIN``; else None.
+        ``spacing_s`` when it reaches ``MIN_EVEN_R``, beats the one near 3 spacings, and the correlations near 2
+        and 4 spacings beat those near 1 and 3 by ``EVEN_ODD_GAIN``; else None.
 
     Examples
     --------
@@ -95,7 +95,7 @@ def doubled_period_s(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: f
         return None
     at = [int(np.argmax(np.where(np.abs(lag_s / (k * spacing_s) - 1.0) <= 0.15, r, -np.inf))) for k in (1, 2, 3, 4)]
     r1, r2, r3, r4 = (float(r[k]) for k in at)
-    if r2 >= MIN_EVEN_R and (r2 + r4) - (r1 + r3) >= EVEN_ODD_GAIN:
+    if r2 >= MIN_EVEN_R and r2 > r3 and (r2 + r4) - (r1 + r3) >= EVEN_ODD_GAIN:
         return float(lag_s[at[1]])
     return None
 

@@ -50,3 +50,12 @@ def test_a_set_of_two_stroke_reps_is_counted_once_per_rep(rep_s: float, n_reps: 
                 np.where(on, 0.12 * (1 - np.cos(phase)), 0.0), 1.0 + 0 * t]
     acc += 0.005 * np.random.default_rng(1).standard_normal(acc.shape)
     assert [s.n_reps for s in analyse_session(t, acc)] == [n_reps]
+
+
+def test_a_motion_repeating_better_at_three_spacings_than_two_is_not_doubled() -> None:
+    """Even spacings beating odd ones overall ((r2 + r4) > (r1 + r3)) is no two-stroke rep when the motion
+    repeats better at three spacings than at two: here components at 1, 2 and 3 spacings (r ~ 0.15, 0.51, 0.54,
+    0.48). Fast wrist sets whose waves included a few non-rep ones were thinned to half this way."""
+    x = np.c_[np.sin(2 * np.pi * _T / 1.0), np.sqrt(0.4) * np.sin(2 * np.pi * _T / 2.0),
+              np.sqrt(0.6) * np.sin(2 * np.pi * _T / 3.0)]
+    assert doubled_period_s(_T, x, 0.0, 30.0, spacing_s=1.0) is None
