@@ -189,13 +189,26 @@ def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None, who
     return run if period_s is None else _by_period(run, waves, period_s, run if whole else None)
 
 
+def _without_outsized(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    """``idx`` less its biggest wave if that peaks ``EDGE_MAX_RATIO`` times higher than any other: a single move
+    (into or out of a posture, a re-rack) is no rep, and among a few waves it would set the size of reps."""
+    if len(idx) < 2:
+        return idx
+    peaks = np.array([waves[i].peak_g for i in idx])
+    top = int(np.argmax(peaks))
+    if peaks[top] <= EDGE_MAX_RATIO * np.max(np.delete(peaks, top)):
+        return idx
+    return idx[:top] + idx[top + 1 :]
+
+
 def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
     idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
     if not idx:
         return []
-    big = float(np.percentile([waves[i].area_gs for i in idx], 75))
-    tall = float(np.percentile([waves[i].peak_g for i in idx], 75))
+    ref = _without_outsized(idx, waves)
+    big = float(np.percentile([waves[i].area_gs for i in ref], 75))
+    tall = float(np.percentile([waves[i].peak_g for i in ref], 75))
     idx = [
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
