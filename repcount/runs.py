@@ -398,7 +398,8 @@ def _amid_walking(run: list[int], waves: Sequence[Wave], spacing_s: float) -> bo
     mostly for walking on one side: one stretch of locomotion whose footfalls bounced a little harder there."""
     for i, direction in ((run[0], -1), (run[-1], 1)):
         j, walking = i, 0
-        while 0 <= j + direction < len(waves) and abs(waves[j + direction].peak_s - waves[j].peak_s) <= spacing_s:
+        while abs(waves[j].peak_s - waves[i].peak_s) < LOCO_CONTEXT_S and 0 <= j + direction < len(waves) and abs(
+                waves[j + direction].peak_s - waves[j].peak_s) <= spacing_s:
             j += direction
             walking += waves[j].walking
         if abs(waves[j].peak_s - waves[i].peak_s) >= LOCO_CONTEXT_S and walking >= abs(j - i) / 2.0:
