@@ -21,7 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal
 
+from repcount.filters import STEP_BAND_HZ, STRIDE_BAND_HZ
+from repcount.grid import GRID_FS_HZ
 from repcount.lobes import Lobe
 from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
@@ -45,10 +48,16 @@ WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much m
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
 WALK_MAX_STEP_G = 0.5  # but footfalls of walking shake a worn sensor less than this (RMS): more is jumping or a swing
-LOCO_STEP_RATIO = 2.0  # a run's magnitude bounces this much more in the step band than in the stride band: the
+LOCO_STEP_RATIO = (1.2, 2.0)  # a run's magnitude bounces this much more in the step band than in the stride band
+LOCO_SYMMETRY = 0.7  # (within these bounds, this fraction of what steps alone show through the two bands at the run's
+# cadence: slow steps, ~1.5 Hz on stairs, pass the stride band almost as well as the step band): the
 LOCO_MIN_STEP_G = 0.08  # footfalls of steady locomotion (left and right alike), when the bounce is at least this
+LOCO_SLOW_MIN_STEP_G = 0.12  # (this, and under WALK_MAX_STEP_G, where the ratio is relaxed: a lift's harmonics
+# reach the step band too)
 LOCO_MAX_STEP_G = 0.8  # but footfalls shake a worn sensor by less (RMS; a run's whole bounce ~0.8 g): a swung bell more
-LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps
+LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps,
+LOCO_CONTEXT_S = 10.0  # unless it goes on into this long of waves taken for walking (a jog on the trunk, hopping
+# like a jumping jack, bounces around WALK_MAX_STEP_G; a jumping jack set starts with a few s of such hops)
 HOP_MAX_S = 0.6  # waves this quick that land (the magnitude bouncing by HOP_MIN_STEP_G at their rate) are hops
 HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this quick (fast push-ups do not land)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
@@ -378,14 +387,53 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     """The run is the strides of jogging, running, brisk walking or climbing stairs: its waves of that sign come
     no oftener than strides (counting any it skipped: the hops of a jumping jack on the trunk are thinned to one a
     rep), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
-    steps alike). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep
-    as well, and by more than footfalls do; a lift hardly bounces."""
-    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
-    if float(np.median(np.diff([waves[i].peak_s for i in pool]))) < LOCO_MIN_STRIDE_S:
-        return False
+    steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band almost as much as into the step band,
+    so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), if it is
+    clearly footfalls (a quick lift's harmonics reach the step band too). Waves as quick as steps (hops on the
+    trunk) are strides only where the run goes on into a long walk at its cadence (`_amid_walking`). A swung or
+    jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep as well, and by more than
+    footfalls do; a lift hardly bounces."""
     step = float(np.median([waves[i].step_g for i in run]))
     stride = float(np.median([waves[i].stride_g for i in run]))
-    return LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO * stride)
+    period_s = float(np.median(np.diff([waves[i].peak_s for i in run])))
+    ratio = float(np.clip(LOCO_SYMMETRY * _band_ratio(2.0 / period_s), *LOCO_STEP_RATIO))
+    footfalls = LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO[1] * stride)
+    walked = WALK_MAX_STEP_G > step >= max(LOCO_SLOW_MIN_STEP_G, ratio * stride)  # slow steps, no flight
+    if not (footfalls or walked):
+        return False
+    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+    spacing_s = float(np.median(np.diff([waves[i].peak_s for i in pool])))
+    return spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s)
+
+
+def _amid_walking(run: list[int], waves: Sequence[Wave], spacing_s: float) -> bool:
+    """The run goes on, at its own cadence and with no pause, into at least ``LOCO_CONTEXT_S`` of waves taken
+    mostly for walking on one side: one stretch of locomotion whose footfalls bounced a little harder there."""
+    for i, direction in ((run[0], -1), (run[-1], 1)):
+        j, walking = i, 0
+        while abs(waves[j].peak_s - waves[i].peak_s) < LOCO_CONTEXT_S and 0 <= j + direction < len(waves) and abs(
+                waves[j + direction].peak_s - waves[j].peak_s) <= spacing_s:
+            j += direction
+            walking += waves[j].walking
+        if abs(waves[j].peak_s - waves[i].peak_s) >= LOCO_CONTEXT_S and walking >= abs(j - i) / 2.0:
+            return True
+    return False
+
+
+def _band_gain(band_hz: tuple[float, float], f_hz: np.ndarray) -> np.ndarray:
+    sos = signal.butter(2, band_hz, btype="bandpass", fs=GRID_FS_HZ, output="sos")
+    gain: np.ndarray = np.abs(signal.sosfreqz(sos, worN=f_hz, fs=GRID_FS_HZ)[1])
+    return gain
+
+
+_BOUNCE_HZ = np.linspace(0.5, 5.0, 91)
+_BAND_RATIO = _band_gain(STEP_BAND_HZ, _BOUNCE_HZ) / _band_gain(STRIDE_BAND_HZ, _BOUNCE_HZ)
+
+
+def _band_ratio(f_hz: float) -> float:
+    """Step-band over stride-band gain for a bounce at ``f_hz``: what footfalls alone read as their ratio. Only
+    steps slower than the step band's centre are read as less (quicker ones are held to the full ratio)."""
+    return float(np.interp(min(f_hz, float(np.sqrt(np.prod(STEP_BAND_HZ)))), _BOUNCE_HZ, _BAND_RATIO))
 
 
 def start_pose(still: Sequence[Pose], first_s: float, lo_s: float) -> np.ndarray | None:

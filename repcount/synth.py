@@ -271,9 +271,9 @@ def _locomote(track: _Track, seconds: float, rng: np.random.Generator, placement
     fwd = env * lever * np.sin(np.radians(swing_deg)) * swing + env * 0.01 * np.sin(phase + 1.0)
     pitch0, _ = track.last_pose()
     lean = gait.lean_deg if placement == "chest" else 0.0
-    pitch = _ramp(pitch0, 0.0, n) + env * np.radians(mean_deg + lean + swing_deg * swing)
-    if placement == "chest":
-        pitch = pitch + env * np.radians(swing_deg) * np.sin(phase)  # the trunk nods at each step
+    # a limb swings once a stride; the trunk nods once a step (left and right steps alike in its sagittal plane)
+    nod = np.sin(phase) if placement == "chest" else swing
+    pitch = _ramp(pitch0, 0.0, n) + env * np.radians(mean_deg + lean + swing_deg * nod)
     roll = env * np.radians(4.0) * np.sin(phase / 2 + 0.5)
     track.append(up, fwd, pitch, roll)
 
