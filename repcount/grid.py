@@ -65,6 +65,19 @@ def _fill(bins: np.ndarray, values: np.ndarray, prev_bin: int | None, prev_value
     return GridChunk((out_bins + 0.5) / GRID_FS_HZ, out_values, seg)
 
 
+def span(t_s: np.ndarray, lo_s: float, hi_s: float) -> slice:
+    """The grid samples with ``lo_s <= t <= hi_s``, as a slice: grid times increase, so this is
+    ``(t_s >= lo_s) & (t_s <= hi_s)`` without a pass over the whole trace (bounds are numbers, not NaN).
+
+    Examples
+    --------
+    >>> t = np.arange(10) / GRID_FS_HZ
+    >>> span(t, 0.1, 0.2)
+    slice(2, 5, None)
+    """
+    return slice(int(np.searchsorted(t_s, lo_s, side="left")), int(np.searchsorted(t_s, hi_s, side="right")))
+
+
 def grid_step(state: GridState, t_s: np.ndarray, acc_g: np.ndarray) -> tuple[GridState, GridChunk]:
     """Add raw samples; return the new state and the grid bins that are now complete.
 
