@@ -44,6 +44,11 @@ def _bin_means(t_s: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return bins[first], np.add.reduceat(acc_g, first, axis=0) / counts[:, None]
 
 
+def _lerp(a: np.ndarray, b: np.ndarray, frac: np.ndarray | float) -> np.ndarray:
+    out: np.ndarray = a + (b - a) * frac
+    return out
+
+
 def _fill(bins: np.ndarray, values: np.ndarray, prev_bin: int | None, prev_value: np.ndarray) -> GridChunk:
     """Interpolate the empty bins between consecutive non-empty ones; mark segment starts at long gaps."""
     first_bin = bins[0] - 1 if prev_bin is None else prev_bin
@@ -51,6 +56,8 @@ def _fill(bins: np.ndarray, values: np.ndarray, prev_bin: int | None, prev_value
     prev_bins = np.concatenate(([first_bin], bins[:-1]))
     prev_values = np.vstack([first_value[None, :], values[:-1]])
     steps = bins - prev_bins
+    if prev_bin is not None and (steps == 1).all():  # no empty bin and no new segment (the usual live chunk)
+        return GridChunk((bins + 0.5) / GRID_FS_HZ, _lerp(prev_values, values, 1.0), np.zeros(len(bins), bool))
     new_seg = steps > int(MAX_FILL_S * GRID_FS_HZ)
     new_seg[0] |= prev_bin is None
     fill_n = np.where(new_seg, 1, steps)
@@ -58,7 +65,7 @@ def _fill(bins: np.ndarray, values: np.ndarray, prev_bin: int | None, prev_value
     offsets = np.cumsum(fill_n) - fill_n
     k = np.arange(len(idx)) - offsets[idx] + 1  # 1..fill_n within each run
     frac = (k / fill_n[idx])[:, None]
-    out_values = prev_values[idx] + (values[idx] - prev_values[idx]) * frac
+    out_values = _lerp(prev_values[idx], values[idx], frac)
     out_bins = bins[idx] - fill_n[idx] + k
     seg = np.zeros(len(idx), bool)
     seg[offsets] = new_seg
