@@ -81,6 +81,8 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     """
     half = (len(template) - 1) // 2
     within = span(t_s, lo_s, hi_s)
+    if within.start >= within.stop:
+        return float("nan"), 0.0, 0.0
     ks = np.arange(within.start, within.stop)
     wins = _windows(bp_g, ks, half)
     ok = np.isfinite(wins[:, :, 0]) & np.isfinite(template[None, :, 0])
