@@ -117,7 +117,11 @@ def open_lobe(state: LobeState) -> Lobe | None:
 
     Live display only: the lobe is not final (it may still grow), so nothing decided from it is kept.
     """
-    found = _lobes_in(state, len(state.x_g)) if len(state.x_g) else []
+    # no lobe peaks higher than the signal's largest value: while the latest value is above EARLY_FALL of
+    # that (the usual case: the run is still rising, or has not yet fallen), no lobe here has fallen enough
+    if not len(state.x_g) or abs(float(state.x_g[-1])) > EARLY_FALL * float(np.max(np.abs(state.x_g))):
+        return None
+    found = _lobes_in(state, len(state.x_g))
     if not found or abs(float(state.x_g[-1])) > EARLY_FALL * found[-1].peak_g:
         return None
     return found[-1]
