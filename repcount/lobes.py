@@ -101,7 +101,8 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
     origin = state.origin_s if state.origin_s is not None else (float(t_s[0]) if len(t_s) else None)
-    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, origin), open_from)
+    closed = bool(inside[:open_from].any())  # else no run has closed: a lobe lies beyond half its threshold
+    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, origin), open_from) if closed else []
     k = open_from
     rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], level[k:], origin)
     return rest, lobes
