@@ -190,8 +190,10 @@ def _one_per_rep(run: list[int], waves: Sequence[Wave], trace: Trace | None, who
 
 def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
+    # fewer than MIN_REPS waves stay fewer: the steps below only drop waves, except _one_per_rep's thinning by
+    # the period, which takes waves between a run's ends but acts only on runs of 2 * MIN_REPS or more
     idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
-    if not idx:
+    if len(idx) < MIN_REPS:
         return []
     big, tall = (float(v) for v in np.percentile([[waves[i].area_gs for i in idx], [waves[i].peak_g for i in idx]],
                                                    75, axis=1))
@@ -199,6 +201,8 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
     ]
+    if len(idx) < MIN_REPS:
+        return []
     idx = _one_per_rep(idx, waves, trace, whole=True)
     idx = _one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace)
     if len(idx) < MIN_REPS:
