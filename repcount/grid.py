@@ -37,8 +37,11 @@ class GridChunk:
         return cls(np.empty(0), np.empty((0, 3)), np.empty(0, dtype=bool))
 
 
-def _bin_means(t_s: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    bins = np.floor(t_s * GRID_FS_HZ).astype(np.int64)
+def _bins(t_s: np.ndarray) -> np.ndarray:
+    return np.floor(t_s * GRID_FS_HZ).astype(np.int64)
+
+
+def _bin_means(bins: np.ndarray, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.flatnonzero(np.concatenate(([True], bins[1:] != bins[:-1])))
     counts = np.diff(np.append(first, len(bins)))
     return bins[first], np.add.reduceat(acc_g, first, axis=0) / counts[:, None]
@@ -104,16 +107,16 @@ def grid_step(state: GridState, t_s: np.ndarray, acc_g: np.ndarray) -> tuple[Gri
     last_t = state.pending_t_s[-1] if len(state.pending_t_s) else -np.inf
     keep = t_s > np.maximum.accumulate(np.concatenate(([last_t], t_s)))[:-1]
     all_t = np.concatenate((state.pending_t_s, t_s[keep]))
-    all_acc = np.vstack([state.pending_acc_g, acc_g[keep]])
+    all_acc = np.concatenate((state.pending_acc_g, acc_g[keep]))
     if not len(all_t):
         return state, GridChunk.empty()
-    bins = np.floor(all_t * GRID_FS_HZ).astype(np.int64)
-    done = bins < bins[-1]
-    if not done.any():
+    bins = _bins(all_t)
+    done = int(np.searchsorted(bins, bins[-1]))  # the bins before the last are complete (times increase)
+    if not done:
         return GridState(all_t, all_acc, state.last_bin, state.last_value), GridChunk.empty()
-    b, v = _bin_means(all_t[done], all_acc[done])
+    b, v = _bin_means(bins[:done], all_acc[:done])
     chunk = _fill(b, v, state.last_bin, state.last_value)
-    new_state = GridState(all_t[~done], all_acc[~done], int(b[-1]), v[-1])
+    new_state = GridState(all_t[done:], all_acc[done:], int(b[-1]), v[-1])
     return new_state, chunk
 
 
@@ -121,5 +124,5 @@ def grid_flush(state: GridState) -> GridChunk:
     """Emit the last, still open bin."""
     if not len(state.pending_t_s):
         return GridChunk.empty()
-    b, v = _bin_means(state.pending_t_s, state.pending_acc_g)
+    b, v = _bin_means(_bins(state.pending_t_s), state.pending_acc_g)
     return _fill(b, v, state.last_bin, state.last_value)
