@@ -17,10 +17,12 @@ MIN_COVER = 0.6  # a window cut by the end of the data is compared on what is le
 def _windows(bp_g: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
     """The (len(centres), 2 * half + 1, 3) samples around each centre index, NaN where the data does not reach."""
     idx = centres[:, None] + np.arange(-half, half + 1)[None, :]
-    if not len(bp_g):
+    outside = (idx < 0) | (idx >= len(bp_g))
+    if outside.all():
         return np.full(idx.shape + (3,), np.nan)
-    out = np.take(bp_g, idx, axis=0, mode="clip")
-    out[(idx < 0) | (idx >= len(bp_g))] = np.nan
+    lo, hi = int(idx[~outside].min()), int(idx[~outside].max())
+    out = np.take(bp_g[lo : hi + 1], idx - lo, axis=0, mode="clip")  # from the rows needed only: a trace is long
+    out[outside] = np.nan
     return out
 
 
