@@ -74,6 +74,9 @@ _ENV_B, _ENV_A = _ew(ENV_TAU_S)
 _GAIT_B, _GAIT_A = _ew(GAIT_TAU_S)
 _STILL_B, _STILL_A = _ew(STILL_TAU_S)
 _PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
+_PAIR_I, _PAIR_J = (list(k) for k in zip(*_PAIRS, strict=True))
+_POSE_COS = float(np.cos(np.radians(POSE_CHANGE_DEG)))
+_POSE_MEMORY_N = POSE_MEMORY_S * GRID_FS_HZ
 
 
 @dataclass(frozen=True)
@@ -155,13 +158,12 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
     last_moving = np.maximum.accumulate(np.where(~still, np.arange(len(still)), -1))
     run = np.where(last_moving >= 0, np.arange(len(still)) - last_moving, np.arange(len(still)) + 1 + state.still_run)
     poses, resets = list(state.poses), []
-    cos_max = np.cos(np.radians(POSE_CHANGE_DEG))
-    refresh = int(POSE_MEMORY_S * GRID_FS_HZ) // 2
+    refresh = int(_POSE_MEMORY_N) // 2
     for k in np.flatnonzero((run == STILL_N) | ((run > STILL_N) & (run % refresh == 0))):
         now = state.n_seen + int(k)
         pose = moments[k, :3] / max(float(np.linalg.norm(moments[k, :3])), 1e-9)
-        poses = [p for p in poses if now - p[0] <= POSE_MEMORY_S * GRID_FS_HZ]
-        if poses and all(float(np.dot(pose, p[1:])) < cos_max for p in poses):
+        poses = [p for p in poses if now - p[0] <= _POSE_MEMORY_N]
+        if poses and all(float(np.dot(pose, p[1:])) < _POSE_COS for p in poses):
             resets.append(int(k))
         poses = [*poses[-2:], (float(now), *(float(v) for v in pose))]
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
@@ -184,7 +186,7 @@ def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
 
 def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, RepSignal]:
     bp, bp_zi = signal.sosfilt(_SOS, acc_g, axis=0, zi=state.bp_zi)
-    prods = np.stack([bp[:, i] * bp[:, j] for i, j in _PAIRS], axis=1)
+    prods = bp[:, _PAIR_I] * bp[:, _PAIR_J]
     cov, cov_zi = signal.lfilter(_COV_B, _COV_A, prods, axis=0, zi=state.cov_zi)
     k = state.n_seen + np.arange(len(acc_g))
     hops = np.flatnonzero(k % HOP == 0)
@@ -195,7 +197,7 @@ def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
         per_sample = np.where((held >= 0)[:, None], hop_axes[np.maximum(held, 0)], state.axis[None, :])
         axis = hop_axes[-1]
     else:
-        per_sample = np.broadcast_to(state.axis, acc_g.shape)
+        per_sample = np.repeat(state.axis[None, :], len(acc_g), axis=0)
     x = np.einsum("ij,ij->i", bp, per_sample)
     ms, env_zi = signal.lfilter(_ENV_B, _ENV_A, x * x, zi=state.env_zi)
     gait, gait_ms, gait_zi, gait_env_zi = _gait(state, acc_g)
@@ -223,6 +225,13 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     told apart from lifting: footsteps make the magnitude bounce at twice the swing rate.
     """
     state, resets, confirmed = _pose_resets(state, acc_g)
+    restart = np.zeros(len(acc_g), dtype=bool)
+    restart[resets] = True
+    still = np.zeros(len(acc_g), dtype=bool)
+    still[confirmed] = True
+    if not resets:  # the usual case: one run, nothing to join
+        state, sig = _filter_run(state, acc_g)
+        return state, replace(sig, restart=restart, still=still)
     parts = []
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -231,10 +240,6 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
             state = replace(state, bp_zi=start.bp_zi, cov_zi=start.cov_zi, env_zi=start.env_zi)
         state, part = _filter_run(state, acc_g[a:b])
         parts.append(part)
-    restart = np.zeros(len(acc_g), dtype=bool)
-    restart[resets] = True
-    still = np.zeros(len(acc_g), dtype=bool)
-    still[confirmed] = True
     joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("x_g", "rms_g", "step_g", "stride_g")}
     bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
     level = np.concatenate([p.level_g for p in parts if p.level_g is not None])

@@ -101,7 +101,8 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     while open_from > 0 and inside[open_from - 1] and (open_from == len(x) or same_side[open_from]):
         open_from -= 1
     origin = state.origin_s if state.origin_s is not None else (float(t_s[0]) if len(t_s) else None)
-    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, origin), open_from)
+    closed = bool(inside[:open_from].any())  # else no run has closed: a lobe lies beyond half its threshold
+    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, origin), open_from) if closed else []
     k = open_from
     rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], level[k:], origin)
     return rest, lobes
@@ -117,7 +118,11 @@ def open_lobe(state: LobeState) -> Lobe | None:
 
     Live display only: the lobe is not final (it may still grow), so nothing decided from it is kept.
     """
-    found = _lobes_in(state, len(state.x_g)) if len(state.x_g) else []
+    # no lobe peaks higher than the signal's largest value: while the latest value is above EARLY_FALL of
+    # that (the usual case: the run is still rising, or has not yet fallen), no lobe here has fallen enough
+    if not len(state.x_g) or abs(float(state.x_g[-1])) > EARLY_FALL * float(np.max(np.abs(state.x_g))):
+        return None
+    found = _lobes_in(state, len(state.x_g))
     if not found or abs(float(state.x_g[-1])) > EARLY_FALL * found[-1].peak_g:
         return None
     return found[-1]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repcount.grid import GRID_FS_HZ
+from repcount.grid import GRID_FS_HZ, span
 
 MIN_LAG_S = 0.5
 DOUBLE_RATIO = (1.3, 2.4)  # the autocorrelation's main peak at 1.3-2.4 times the wave spacing ...
@@ -38,7 +38,7 @@ def _span_autocorr(t_s: np.ndarray, bp_g: np.ndarray, start_s: float, end_s: flo
                    min_samples: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Autocorrelation of the motion between ``start_s`` and ``end_s`` (a short gap in the data, NaN, counts as
     no motion), its lags (s) and the indices of its local peaks; None for fewer than ``min_samples`` samples."""
-    seg = np.nan_to_num(bp_g[(t_s >= start_s) & (t_s <= end_s)])
+    seg = np.nan_to_num(bp_g[span(t_s, start_s, end_s)])
     if len(seg) < max(min_samples, 3):
         return None
     r = _autocorr(seg)

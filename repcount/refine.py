@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from repcount.filters import phase_delay_s
+from repcount.grid import span
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
 from repcount.runs import MIN_REPS, Pose, Trace, start_pose, unit
@@ -188,8 +189,10 @@ def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: flo
             first, second = half_factors(f, phase)
             a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
             b_s = min(max(last_s + GRIND_GAP * period_s, a_s + PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
-            slowed = stretched(template, f, phase)
-            c, r, size = best_match(trace[0], trace[1], slowed, a_s, b_s) if a_s < b_s else best[:3]
+            within = span(trace[0], a_s, b_s)
+            if not a_s < b_s or within.start == within.stop:  # no data there (yet, live): no match
+                continue
+            c, r, size = best_match(trace[0], trace[1], stretched(template, f, phase), a_s, b_s)
             if r > best[1]:
                 best = (c, r, size, first, second)
     return best

@@ -112,12 +112,15 @@ def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
     return waves
 
 
-def _longest_stretch(ok: np.ndarray) -> tuple[int, int]:
-    """(start, length) in gaps of the longest run of True in ``ok``, the first if tied (length 0 if none)."""
-    bounds = np.r_[0, np.flatnonzero(~ok) + 1, len(ok) + 1]
-    lengths = np.diff(bounds) - 1
-    k = int(np.argmax(lengths))
-    return int(bounds[k]), int(lengths[k])
+def _longest_stretches(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``ok`` (at least one column): start and length of its longest run of True, the first if
+    tied (start 0, length 0 if none)."""
+    cols = np.arange(ok.shape[1])
+    last_false = np.maximum.accumulate(np.where(ok, -1, cols), axis=1)
+    run_to = np.where(ok, cols - last_false, 0)  # length of the run of True ending at each column
+    end = np.argmax(run_to, axis=1)
+    length = run_to[np.arange(len(ok)), end]
+    return np.where(length > 0, end - length + 1, 0), length
 
 
 def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
@@ -128,11 +131,11 @@ def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
         if len(idx) < 2:
             return idx
         gaps = np.diff([waves[i].peak_s for i in idx])
-        refs = np.r_[np.median(gaps), gaps if any_spacing else []]
+        refs = np.append(np.median(gaps), gaps if any_spacing else [])
         ok = (gaps[None, :] >= SPACING_RATIO[0] * refs[:, None]) & (gaps[None, :] <= SPACING_RATIO[1] * refs[:, None])
-        runs = [_longest_stretch(row) for row in ok]
-        start, length = max(runs, key=lambda r: r[1])  # the median's own run if no other is longer
-        idx = idx[start : start + length + 1]
+        starts, lengths = _longest_stretches(ok)
+        best = int(np.argmax(lengths))  # the median's own run if no other is longer
+        idx = idx[starts[best] : starts[best] + lengths[best] + 1]
     return idx
 
 
@@ -142,19 +145,15 @@ def unit(v: np.ndarray) -> np.ndarray:
 
 def _edge_is_weak(edge: int, inner: int, idx: list[int], waves: Sequence[Wave]) -> bool:
     """An edge wave must look like its neighbours: similar area and peak, spaced like the rest."""
-    areas = np.array([waves[i].area_gs for i in idx])
-    peaks = np.array([waves[i].peak_g for i in idx])
     period = float(np.median(np.abs(np.diff([waves[i].peak_s for i in idx]))))
     w = waves[edge]
     spacing = abs(w.peak_s - waves[inner].peak_s) / period
     if not EDGE_SPACING_RATIO[0] <= spacing <= EDGE_SPACING_RATIO[1]:
         return True
-    if w.peak_g > EDGE_MAX_RATIO * np.median(peaks) or w.area_gs > EDGE_MAX_RATIO * np.median(areas):
+    area, peak = np.median([[waves[i].area_gs for i in idx], [waves[i].peak_g for i in idx]], axis=1)
+    if w.peak_g > EDGE_MAX_RATIO * peak or w.area_gs > EDGE_MAX_RATIO * area:
         return True
-    return not w.clipped and bool(
-        w.area_gs < EDGE_AREA_FRACTION * np.median(areas)
-        or w.peak_g < EDGE_PEAK_FRACTION * np.median(peaks)
-    )
+    return not w.clipped and bool(w.area_gs < EDGE_AREA_FRACTION * area or w.peak_g < EDGE_PEAK_FRACTION * peak)
 
 
 def _trim_edges(idx: list[int], waves: Sequence[Wave]) -> list[int]:
@@ -212,16 +211,20 @@ def _without_outsized(idx: list[int], waves: Sequence[Wave]) -> list[int]:
 
 def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
+    # fewer than MIN_REPS waves stay fewer: the steps below only drop waves, except _one_per_rep's thinning by
+    # the period, which takes waves between a run's ends but acts only on runs of 2 * MIN_REPS or more
     idx = [i for i, w in enumerate(waves) if w.sign == sign and not w.walking]
-    if not idx:
+    if len(idx) < MIN_REPS:
         return []
     ref = _without_outsized(idx, waves)
-    big = float(np.percentile([waves[i].area_gs for i in ref], 75))
-    tall = float(np.percentile([waves[i].peak_g for i in ref], 75))
+    big, tall = (float(v) for v in np.percentile([[waves[i].area_gs for i in ref], [waves[i].peak_g for i in ref]],
+                                                   75, axis=1))
     idx = [
         i for i in idx
         if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
     ]
+    if len(idx) < MIN_REPS:
+        return []
     idx = _one_per_rep(idx, waves, trace, whole=True)
     idx = _one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace)
     if len(idx) < MIN_REPS:

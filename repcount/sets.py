@@ -39,7 +39,8 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     if postures_s:
         p = np.asarray(postures_s)
         lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
-    found = join_pauses(find_runs(lobes, postures_s, still, trace), merge_lobes(lobes))
+    runs = find_runs(lobes, postures_s, still, trace)
+    found = join_pauses(runs, merge_lobes(lobes)) if runs else []
     if trace is None:
         return found
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repcount.grid import GRID_FS_HZ
+from repcount.grid import GRID_FS_HZ, span
 
 MIN_COVER = 0.6  # a window cut by the end of the data is compared on what is left, if at least this much
 
@@ -17,9 +17,12 @@ MIN_COVER = 0.6  # a window cut by the end of the data is compared on what is le
 def _windows(bp_g: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
     """The (len(centres), 2 * half + 1, 3) samples around each centre index, NaN where the data does not reach."""
     idx = centres[:, None] + np.arange(-half, half + 1)[None, :]
-    ok = (idx >= 0) & (idx < len(bp_g))
-    out = np.full(idx.shape + (3,), np.nan)
-    out[ok] = bp_g[idx[ok]]
+    outside = (idx < 0) | (idx >= len(bp_g))
+    if outside.all():
+        return np.full(idx.shape + (3,), np.nan)
+    lo, hi = int(idx[~outside].min()), int(idx[~outside].max())
+    out = np.take(bp_g[lo : hi + 1], idx - lo, axis=0, mode="clip")  # from the rows needed only: a trace is long
+    out[outside] = np.nan
     return out
 
 
@@ -79,11 +82,15 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     [12.5, 1.0, 0.5]
     """
     half = (len(template) - 1) // 2
-    ks = np.flatnonzero((t_s >= lo_s) & (t_s <= hi_s))
+    within = span(t_s, lo_s, hi_s)
+    if within.start >= within.stop:
+        return float("nan"), 0.0, 0.0
+    ks = np.arange(within.start, within.stop)
     wins = _windows(bp_g, ks, half)
     ok = np.isfinite(wins[:, :, 0]) & np.isfinite(template[None, :, 0])
-    a = np.where(ok[:, :, None], wins, 0.0)
-    b = np.where(ok[:, :, None], template[None, :, :], 0.0)
+    a, b = wins, np.repeat(template[None, :, :], len(ks), axis=0)
+    a[~ok] = 0.0  # compared on the samples both have
+    b[~ok] = 0.0
     na, nb = np.sqrt(np.sum(a * a, axis=(1, 2))), np.sqrt(np.sum(b * b, axis=(1, 2)))
     r = np.sum(a * b, axis=(1, 2)) / np.maximum(na * nb, 1e-12)
     r[ok.sum(axis=1) < MIN_COVER * len(template)] = -np.inf
