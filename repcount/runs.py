@@ -38,7 +38,8 @@ EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
 MIN_DUTY = 0.5
 MIN_EXCURSION_GAP_DEG = 1.0
-REST_RATIO = 0.5  # the returns lie at most this fraction as far from a pose as the turnarounds: it is the rest
+REST_RATIO = 0.5  # the returns lie at most this fraction as far from a pose as the turnarounds: it is the rest ...
+REST_TURN_DEG = 20.0  # ... if the turnarounds lie at least this far from it (nearer, they are at it: EDGE_POSE_DEG)
 START_POSE_MAX_AGE_S = 30.0
 SHORT_RUN = 5
 SHORT_RUN_SPREAD = 2.5
@@ -232,17 +233,18 @@ def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence
     The start position is the last pose held still before either run begins; reps leave it and come back,
     so their turnarounds are the waves farthest from it. Without one, the pose where the data first moved
     after beginning at rest (``data_pose``) is the start position if one run's waves come back to it (lie
-    nearer than ``REST_RATIO`` of the other's distance): held still that briefly, it may also be a set-up
-    pose, away from the set (a lifter getting into position), and then both runs lie far from it.
+    nearer than ``REST_RATIO`` of the other's distance, which is at least ``REST_TURN_DEG``): held still that
+    briefly, it may also be a set-up pose, away from the set (a lifter getting into position), and then both
+    runs lie far from it; and where the reps hardly turn the sensor (a wrist on a lunge) the pose tells little.
     """
     first_s = min(waves[r[0]].peak_s for r in runs)
-    pose, rest_ratio = start_pose(still, first_s, -np.inf), 1.0
+    pose, rest_ratio, min_deg = start_pose(still, first_s, -np.inf), 1.0, 0.0
     if pose is None and data_pose is not None and 0.0 <= first_s - data_pose[0] <= START_POSE_MAX_AGE_S:
-        pose, rest_ratio = unit(np.array(data_pose[1])), REST_RATIO
+        pose, rest_ratio, min_deg = unit(np.array(data_pose[1])), REST_RATIO, REST_TURN_DEG
     if pose is None:
         return []
     a, b = (_excursion_deg(r, waves, pose) for r in runs)
-    if abs(a - b) < MIN_EXCURSION_GAP_DEG or min(a, b) > rest_ratio * max(a, b):
+    if abs(a - b) < MIN_EXCURSION_GAP_DEG or min(a, b) > rest_ratio * max(a, b) or max(a, b) < min_deg:
         return []
     return runs[0] if a > b else runs[1]
 
