@@ -27,6 +27,8 @@ GAIT_TAU_S = 1.5
 STILL_TAU_S = 0.15
 STILL_G = 0.025  # RMS deviation below which the sensor is held still
 STILL_N = 14  # grid samples of stillness that confirm a pose
+START_STILL_N = 4  # a segment that begins with this many still samples (0.2 s) begins at rest: where it first moves,
+# its pose is the data's start pose (shorter than STILL_N: how long it was still before the data began is unknown)
 POSE_CHANGE_DEG = 25.0
 POSE_MEMORY_S = 60.0  # poses held longer ago than this are forgotten
 HOP = 10  # grid samples between principal-axis updates
@@ -148,10 +150,12 @@ class RepSignal:
     level_g: np.ndarray | None = None  # the low-passed 3-axis acceleration, gravity included (n, 3)
     restart: np.ndarray | None = None  # True where a new posture restarted the band-pass
     still: np.ndarray | None = None  # True where the sensor has just been held still long enough
+    settled: np.ndarray | None = None  # True where a segment that began at rest (`START_STILL_N`) first moves
 
 
-def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int], np.ndarray]:
-    """Indices where a new posture is confirmed, and where any still pose is; updates the stillness memory."""
+def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int], np.ndarray, np.ndarray]:
+    """Indices where a new posture is confirmed, where any still pose is, and where a segment that began with
+    ``START_STILL_N`` to ``STILL_N`` still samples first moves; updates the stillness memory."""
     moments, still_zi = signal.lfilter(_STILL_B, _STILL_A, np.concatenate((acc_g, acc_g * acc_g), axis=1), axis=0, zi=state.still_zi)
     var = np.sum(moments[:, 3:] - moments[:, :3] ** 2, axis=1)
     still = var < STILL_G**2
@@ -168,7 +172,10 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
         poses = [*poses[-2:], (float(now), *(float(v) for v in pose))]
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
                   poses=tuple(poses))
-    return new, resets, np.flatnonzero(run == STILL_N)
+    moving = np.flatnonzero(~still)[:1]
+    begun_still = state.still_run == state.n_seen and bool(len(moving)) and (
+        START_STILL_N <= state.n_seen + int(moving[0]) < STILL_N)
+    return new, resets, np.flatnonzero(run == STILL_N), moving if begun_still else moving[:0]
 
 
 def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
@@ -224,14 +231,16 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     Walking is tracked separately so that its arm swing or torso sway, which can look like fast reps, can be
     told apart from lifting: footsteps make the magnitude bounce at twice the swing rate.
     """
-    state, resets, confirmed = _pose_resets(state, acc_g)
+    state, resets, confirmed, settled = _pose_resets(state, acc_g)
     restart = np.zeros(len(acc_g), dtype=bool)
     restart[resets] = True
     still = np.zeros(len(acc_g), dtype=bool)
     still[confirmed] = True
+    first_move = np.zeros(len(acc_g), dtype=bool)
+    first_move[settled] = True
     if not resets:  # the usual case: one run, nothing to join
         state, sig = _filter_run(state, acc_g)
-        return state, replace(sig, restart=restart, still=still)
+        return state, replace(sig, restart=restart, still=still, settled=first_move)
     parts = []
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -243,4 +252,4 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("x_g", "rms_g", "step_g", "stride_g")}
     bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
     level = np.concatenate([p.level_g for p in parts if p.level_g is not None])
-    return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still)
+    return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still, settled=first_move)

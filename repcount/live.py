@@ -82,6 +82,7 @@ class RepCounter:
     _traces: list[Trace] = field(default_factory=list)  # pieces of the trace, joined when it is read
     _count: int = 0
     _data_start_s: float = -np.inf  # where the data (after the last long gap) begins
+    _data_pose: Pose | None = None  # where it first moved, if it began at rest (briefly still: `START_STILL_N`)
     _held: bool = False  # a drop of the running count is being held back for one lobe
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
@@ -125,6 +126,7 @@ class RepCounter:
                 self._resume = before if resumes else None
                 if not resumes:
                     self._data_start_s = float(chunk.t_s[a])
+                    self._data_pose = None
             self._head = _join(self._head, GridChunk(chunk.t_s[a:b], chunk.acc_g[a:b], chunk.segment_start[a:b]))
             wait = START_N if self._resume is not None else PRIME_N  # resumed filters keep their envelope
             if self._filters is not None or len(self._head.t_s) >= wait:
@@ -147,6 +149,9 @@ class RepCounter:
             self._postures_s.extend(t[sig.restart].tolist())
         if sig.still is not None and sig.level_g is not None:
             self._still += [(float(t[k]), tuple(sig.level_g[k].tolist())) for k in np.flatnonzero(sig.still)]
+            if self._resume is None and sig.settled is not None and sig.settled.any():
+                k = int(np.argmax(sig.settled))
+                self._data_pose = (float(t[k]), tuple(sig.level_g[k].tolist()))
         if sig.bp_g is not None and sig.level_g is not None:
             self._traces.append((t, sig.bp_g, sig.level_g))
         self._lobes, lobes = lobe_step(self._lobes, t, sig)
@@ -234,7 +239,7 @@ class RepCounter:
     def _find(self, bout: list[Lobe], *, rated: bool = True) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S
         return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace(),
-                         self._data_start_s, rated=rated)
+                         self._data_start_s, rated=rated, data_pose=self._data_pose)
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
         """Report a new running count; a drop is a retraction unless a set just ended with its reps kept

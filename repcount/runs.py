@@ -41,6 +41,8 @@ EDGE_SPACING_RATIO = (0.6, 1.5)
 MIN_PEAK_G = 0.02
 MIN_DUTY = 0.5
 MIN_EXCURSION_GAP_DEG = 1.0
+REST_RATIO = 0.5  # the returns lie at most this fraction as far from a pose as the turnarounds: it is the rest ...
+REST_TURN_DEG = 20.0  # ... if the turnarounds lie at least this far from it (nearer, they are at it: EDGE_POSE_DEG)
 START_POSE_MAX_AGE_S = 30.0
 SHORT_RUN = 5
 SHORT_RUN_SPREAD = 2.5
@@ -249,34 +251,43 @@ def _excursion_deg(run: list[int], waves: Sequence[Wave], pose: np.ndarray) -> f
     return float(np.degrees(np.arccos(np.clip(np.median(cos), -1.0, 1.0))))
 
 
-def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence[Pose]) -> list[int]:
+def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence[Pose],
+                   data_pose: Pose | None = None) -> list[int]:
     """Of the two candidate runs, the one whose waves lie away from the start position, or [] if unclear.
 
     The start position is the last pose held still before either run begins; reps leave it and come back,
-    so their turnarounds are the waves farthest from it.
+    so their turnarounds are the waves farthest from it. Without one, the pose where the data first moved
+    after beginning at rest (``data_pose``) is the start position if one run's waves come back to it (lie
+    nearer than ``REST_RATIO`` of the other's distance, which is at least ``REST_TURN_DEG``): held still that
+    briefly, it may also be a set-up pose, away from the set (a lifter getting into position), and then both
+    runs lie far from it; and where the reps hardly turn the sensor (a wrist on a lunge) the pose tells little.
     """
-    pose = start_pose(still, min(waves[r[0]].peak_s for r in runs), -np.inf)
+    first_s = min(waves[r[0]].peak_s for r in runs)
+    pose, rest_ratio, min_deg = start_pose(still, first_s, -np.inf), 1.0, 0.0
+    if pose is None and data_pose is not None and 0.0 <= first_s - data_pose[0] <= START_POSE_MAX_AGE_S:
+        pose, rest_ratio, min_deg = unit(np.array(data_pose[1])), REST_RATIO, REST_TURN_DEG
     if pose is None:
         return []
     a, b = (_excursion_deg(r, waves, pose) for r in runs)
-    if abs(a - b) < MIN_EXCURSION_GAP_DEG:
+    if abs(a - b) < MIN_EXCURSION_GAP_DEG or min(a, b) > rest_ratio * max(a, b) or max(a, b) < min_deg:
         return []
     return runs[0] if a > b else runs[1]
 
 
-def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None) -> list[int]:
+def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None,
+              data_pose: Pose | None = None) -> list[int]:
     """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
 
     Both signs usually give a run, the turnarounds and the returns to the start position. The start
     position held before the set says which one holds the turnarounds, whichever is longer: the returns
     include the half-waves that leave the start position and come back to it, so they are often the longer
-    run, and taking them puts every turnaround half a period off. Without a clear start position the
-    longer run wins. A run with two waves per rep has been thinned to one (`_one_per_rep`), so it does not
-    win by its doubled length.
+    run, and taking them puts every turnaround half a period off. A recording that began at rest says the
+    same (``data_pose``, see `_by_start_pose`). Without a clear start position the longer run wins. A run
+    with two waves per rep has been thinned to one (`_one_per_rep`), so it does not win by its doubled length.
     """
     runs = [r for r in (_candidate(waves, 1, trace), _candidate(waves, -1, trace)) if r]
     if len(runs) == 2:
-        decided = _by_start_pose(runs, waves, still)
+        decided = _by_start_pose(runs, waves, still, data_pose)
         if decided:
             return decided
     best: list[int] = []
@@ -365,17 +376,17 @@ def join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[Detected
 
 
 def find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],
-               trace: Trace | None) -> list[DetectedSet]:
+              trace: Trace | None, data_pose: Pose | None = None) -> list[DetectedSet]:
     waves = merge_lobes(lobes)
-    run = _best_run(waves, still, trace)
+    run = _best_run(waves, still, trace, data_pose)
     if not run:
         return []
     before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
     after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
     kept = [] if _strides(run, waves) else [found]
-    return [s for s in find_runs(before, postures_s, still, trace) if s.end_s <= found.start_s] + kept + [
-        s for s in find_runs(after, postures_s, still, trace) if s.start_s >= found.end_s
+    return [s for s in find_runs(before, postures_s, still, trace, data_pose) if s.end_s <= found.start_s] + kept + [
+        s for s in find_runs(after, postures_s, still, trace, data_pose) if s.start_s >= found.end_s
     ]
 
 

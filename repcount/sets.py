@@ -25,7 +25,8 @@ POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles i
 
 
 def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
-              trace: Trace | None = None, data_start_s: float = -np.inf, *, rated: bool = True) -> list[DetectedSet]:
+              trace: Trace | None = None, data_start_s: float = -np.inf, *, rated: bool = True,
+              data_pose: Pose | None = None) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
 
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
@@ -35,11 +36,14 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     Two runs of one set split by a short pause are joined (`join_pauses`). ``data_start_s`` is where the
     data begins: a recording cut in the middle of a set's first rep counts it (`cut_first_rep`). With
     ``rated`` false the sets keep a provisional confidence (the live running count needs only the reps).
+    ``data_pose`` is where the data first moved if it began at rest (held still too briefly to be in
+    ``still``): with no still pose before a set, it tells the set's turnarounds from its returns to rest
+    (`repcount.runs.find_runs`).
     """
     if postures_s:
         p = np.asarray(postures_s)
         lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
-    runs = find_runs(lobes, postures_s, still, trace)
+    runs = find_runs(lobes, postures_s, still, trace, data_pose)
     found = join_pauses(runs, merge_lobes(lobes)) if runs else []
     if trace is None:
         return found
