@@ -59,7 +59,8 @@ def _fill(bins: np.ndarray, values: np.ndarray, prev_bin: int | None, prev_value
     prev_bins = np.concatenate(([first_bin], bins[:-1]))
     prev_values = np.vstack([first_value[None, :], values[:-1]])
     steps = bins - prev_bins
-    if prev_bin is not None and (steps == 1).all():  # no empty bin and no new segment (the usual live chunk)
+    if prev_bin is not None and (steps == 1).all():  # no empty bin and no new segment (the usual live chunk):
+        # the values go through the same formula as below, so a grid is bit-identical for any chunking
         return GridChunk((bins + 0.5) / GRID_FS_HZ, _lerp(prev_values, values, 1.0), np.zeros(len(bins), bool))
     new_seg = steps > int(MAX_FILL_S * GRID_FS_HZ)
     new_seg[0] |= prev_bin is None

@@ -41,8 +41,10 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     (`repcount.runs.find_runs`).
     """
     if postures_s:
-        p = np.asarray(postures_s)
-        lobes = [lb for lb in lobes if not np.any((p >= lb.end_s) & (p - lb.end_s <= POSTURE_WINDOW_S))]
+        p = np.asarray(postures_s)[None, :]
+        end = np.array([lb.end_s for lb in lobes])[:, None]
+        moves = np.any((p >= end) & (p - end <= POSTURE_WINDOW_S), axis=1)
+        lobes = [lb for lb, move in zip(lobes, moves, strict=True) if not move]
     runs = find_runs(lobes, postures_s, still, trace, data_pose)
     found = join_pauses(runs, merge_lobes(lobes)) if runs else []
     if trace is None:

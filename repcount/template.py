@@ -136,7 +136,7 @@ def stretched(template: np.ndarray, factor: float, phase: int = 0) -> np.ndarray
     h = (len(template) - 1) // 2
     first, second = (max(int(round(h * f)), 1) for f in half_factors(factor, phase))
     half = max(first, second)
-    x = np.r_[np.linspace(0.0, h, first + 1)[:-1], np.linspace(h, 2.0 * h, second + 1)]
+    x = np.concatenate((np.linspace(0.0, h, first + 1)[:-1], np.linspace(h, 2.0 * h, second + 1)))
     k = np.arange(len(template))
     body = np.stack([np.interp(x, k, template[:, j]) for j in range(template.shape[1])], axis=1)
     out: np.ndarray = np.full((2 * half + 1, template.shape[1]), np.nan)
