@@ -2,9 +2,12 @@
 
 The state keeps a ring of the last N intervals with the running sum of the intervals and of
 the squared successive differences inside the window. The sums are recomputed exactly from
-the ring every N beats (amortised O(1)), so rounding never builds up, and the schedule
-depends on the beat count only: any chunking of a stream gives the same values as one call
-over the whole array, and those equal :func:`~repcount.hrv.rmssd_ms` of each window.
+the ring every N beats (amortised O(1)), so rounding never builds up, and whenever the sum of
+squares falls below ``CANCEL_RATIO`` of its largest value since then: subtracting a big
+difference that leaves a small sum keeps the big one's rounding (after a 400-ms jump out of
+the window, steady beats read RMSSD ~4e-6 ms instead of 0). The schedule depends on the
+beats only: any chunking of a stream gives the same values as one call over the whole array,
+and those equal :func:`~repcount.hrv.rmssd_ms` of each window.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+CANCEL_RATIO = 1e-4  # below this fraction of its peak, the running sum of squares is mostly rounding
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class RollingHrv:
         self._ring: deque[float] = deque(maxlen=n_beats)
         self._sum_ms = 0.0
         self._sum_sq = 0.0
+        self._peak_sq = 0.0  # largest running sum of squares since the last exact recompute
         self._count = 0
 
     def _resync(self) -> None:
@@ -63,6 +69,7 @@ class RollingHrv:
         d = np.diff(ring)
         self._sum_ms = float(ring.sum())
         self._sum_sq = float(np.dot(d, d))
+        self._peak_sq = self._sum_sq
 
     def _accept(self, rr: float) -> bool:
         prev, self._last_rr = self._last_rr, rr
@@ -84,7 +91,8 @@ class RollingHrv:
         ring.append(rr)
         self._sum_ms += rr
         self._count += 1
-        if self._count % self.n_beats == 0:
+        self._peak_sq = max(self._peak_sq, self._sum_sq)
+        if self._count % self.n_beats == 0 or self._sum_sq < CANCEL_RATIO * self._peak_sq:
             self._resync()
         n = len(ring)
         rmssd = float(np.sqrt(max(self._sum_sq, 0.0) / (n - 1))) if n > 1 else float("nan")
