@@ -28,9 +28,11 @@ CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods
 CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
 RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods is irregular ...
 RHYTHM_MIN_R = 0.3  # ... and if its motion repeats this clearly, its span in periods gives the count
-RHYTHM_MIN_DIFF = 2  # reps the rhythm must differ by: one slow rep (a grinder, a pause) shifts it by one
-RHYTHM_ACTIVE = 0.7  # a rep goes in a wide gap only where the motion over a period around its middle is at least
-# this much (RMS) like the whole set's: a pause before a grinder is still, though the grinder in the gap moves
+RHYTHM_MIN_DIFF = 2  # reps fewer the rhythm must count to drop one: one slow rep (a grinder, a pause) shifts it by one;
+# one more is enough to add a rep in the widest gap, checked there: ...
+RHYTHM_ACTIVE = 0.7  # a rep goes in the widest gap only where the motion over a period around its middle is at least
+# this much (RMS) like the whole set's: a pause before a grinder is still, though the grinder in the gap moves ...
+RHYTHM_STILL = 0.45  # ... and nowhere in the gap less than this much (a pause of half a period or more is still)
 GRIND_STRETCH = (1.5, 2.0)  # a last rep may be this many times slower than the others (a grinder) ...
 GRIND_PHASES = (0, -1, 1)  # ... whole, or in its first or second half only (the lift: a grinder lowers at pace) ...
 GRIND_GAP = 2.5  # ... and turn up to this many periods after the rep before (a pause to brace for it) ...
@@ -204,8 +206,11 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
 
     Where a rep shows one wave or two, or none above the threshold, the turnarounds come at uneven spacings
     and the wave count misses or doubles reps; the whole motion still repeats once per rep. Reps are added
-    in the widest gaps (at their middle, where the motion is active: ``RHYTHM_ACTIVE``; confidence
-    ``UNSEEN_CONFIDENCE``) or the later of the closest two turnarounds is dropped until the count fits.
+    in the widest gap (at its middle, where the motion is active: ``RHYTHM_ACTIVE``, and never still:
+    ``RHYTHM_STILL``; confidence ``UNSEEN_CONFIDENCE``) while it is at least 1.5 periods wide, or the later of
+    the closest two turnarounds is dropped, until the count fits. A rhythm one rep more than the waves suffices
+    to add (the widest gap is checked); one fewer does not drop (``RHYTHM_MIN_DIFF``). A pause in the widest gap
+    (before a grinder) explains a long span: no rep is added elsewhere.
     """
     turns = np.array([r.turn_s for r in found.reps])
     if len(turns) < 2 * MIN_REPS:
@@ -219,25 +224,33 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
         return found
     reps = list(found.reps)
     target = int(round((turns[-1] - turns[0]) / period[0])) + 1
-    if abs(target - len(reps)) < RHYTHM_MIN_DIFF:
+    if len(reps) - target < RHYTHM_MIN_DIFF and target <= len(reps):  # one more: the widest gap is checked
         return found
     t, bp, _ = trace
     level = _rms(bp, (t >= turns[0]) & (t <= turns[-1]))
     while len(reps) != target:
         spacing = np.diff([r.turn_s for r in reps]) / period[0]
         if len(reps) < target:
-            mids = [(reps[k].turn_s + reps[k + 1].turn_s) / 2.0 for k in range(len(spacing))]
-            wide = [k for k in np.argsort(-spacing) if spacing[k] >= 1.5 and _rms(
-                bp, np.abs(t - mids[k]) <= period[0] / 2.0) >= RHYTHM_ACTIVE * level]
-            if not wide:
-                break
-            c = mids[wide[0]]
-            reps.insert(int(wide[0]) + 1, _rep_around(c, period[0], UNSEEN_CONFIDENCE))
+            k = int(np.argmax(spacing))
+            a_s, b_s = reps[k].turn_s, reps[k + 1].turn_s
+            mid = (a_s + b_s) / 2.0
+            if spacing[k] < 1.5 or _rms(bp, np.abs(t - mid) <= period[0] / 2.0) < RHYTHM_ACTIVE * level or not (
+                    _moving_throughout(trace, a_s, b_s, period[0], RHYTHM_STILL * level)):
+                break  # a pause in the widest gap, not a missed rep, made the span long
+            reps.insert(k + 1, _rep_around(mid, period[0], UNSEEN_CONFIDENCE))
         elif spacing.min() < RHYTHM_GAPS[0]:
             del reps[int(np.argmin(spacing)) + 1]
         else:
             break
     return DetectedSet(reps[0].start_s, reps[-1].end_s, tuple(reps), found.confidence)
+
+
+def _moving_throughout(trace: Trace, a_s: float, b_s: float, period_s: float, level_g: float) -> bool:
+    """True if every half-period window between turnarounds ``a_s`` and ``b_s`` (a quarter period in from
+    each) moves with an RMS of at least ``level_g``: a missed rep keeps the motion going, a pause is still."""
+    t, bp, _ = trace
+    centres = np.arange(a_s + period_s / 2.0, b_s - period_s / 2.0 + 1e-9, period_s / 4.0)
+    return all(_rms(bp, np.abs(t - c) <= period_s / 4.0) >= level_g for c in centres)
 
 
 def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:

@@ -73,6 +73,21 @@ def test_a_rep_of_two_alike_strokes_is_one_rep() -> None:
     assert abs(_count(data[:, 0], data[:, 1:4]) - 20) <= 1  # each stroke counted: 37
 
 
+def test_a_rep_missed_in_a_gap_that_never_stops_moving_is_counted_by_the_rhythm() -> None:
+    data = np.loadtxt(FIXTURES / "spar_S10_pendulum_L.csv", delimiter=",", skiprows=1)
+    (found,) = analyse_session(data[:, 0], data[:, 1:4])
+    assert found.n_reps == 20  # the waves give 19; the rhythm one more, in the widest gap, which moves all through
+
+
+def test_a_pause_before_a_grinder_is_not_a_missed_rep() -> None:
+    rng = np.random.default_rng(6101)  # the unseen-movement draw: triceps extension, upper arm, 25 Hz
+    n = int(rng.integers(3, 16))
+    rng.random()
+    s = synth_set("triceps_extension", n, placement="upper_arm", fs_hz=25.0, rng=rng,
+                  speed=float(rng.uniform(0.8, 1.3)), irregular=True)
+    assert _count(s.t_s, s.acc_g) == n  # the widest gap holds the pause: the rhythm's one more is not added
+
+
 def test_a_recording_cut_in_the_middle_of_the_first_rep_counts_it_with_doubt() -> None:
     data = np.loadtxt(FIXTURES / "spar_S2_external_rotation_L.csv", delimiter=",", skiprows=1)
     (found,) = analyse_session(data[:, 0], data[:, 1:4])
