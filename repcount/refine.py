@@ -129,7 +129,7 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``); with none after the last one, a
     slower rep after a pause (a grinder, `_slow_match`).
     """
-    found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s))
+    found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s), still)
     turns = np.array([r.turn_s for r in found.reps])
     period = _period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
@@ -141,7 +141,7 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
         if not _like_a_rep(r, size, min_r):
             return None
-        if step and not _at_pose(trace, c + step * period / 2.0, rest):
+        if step and not _at_pose(trace, c + step * period / 2.0, rest, _held_after(still, c) if step > 0 else ()):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
         if step and _half_size(trace, template, c) < HALF_SIZE:
             return None  # half a rep: the way out of the brace or into the rest after the last rep
@@ -170,7 +170,7 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
                 edge = find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, step, PAUSE_R)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
         c, r, size, first, second = _slow_match(trace, template, float(turns[-1]), period, hi_s)
-        if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest):
+        if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest, _held_after(still, c)):
             conf = round(r * _size_match(size), 3)
             added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
@@ -312,7 +312,8 @@ def _match_among(trace: Trace, reps: Sequence[Rep], k: int, period_s: float) -> 
     return best_match(trace[0], trace[1], others, turn_s - 0.15 * period_s, turn_s + 0.15 * period_s)
 
 
-def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None = None) -> DetectedSet:
+def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None = None,
+                    still: Sequence[Pose] = ()) -> DetectedSet:
     """Drop a last rep that ends away from the set's pose (a move into another pose: re-racking, putting the
     bar down, getting up; a rep comes back to where the sensor is between reps, and the set ends where it
     started: ``start``, the pose held still before the first rep, when known, is that pose whatever the
@@ -336,9 +337,14 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     last_s = reps[-1].turn_s
     late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
     alike = _like_a_rep(r, size) if late else r >= LAST_REP_MIN_R
-    if _at_pose(trace, last_s + period / 2.0, rest) and (np.isnan(c) or alike):
+    if _at_pose(trace, last_s + period / 2.0, rest, _held_after(still, last_s)) and (np.isnan(c) or alike):
         return found
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _held_after(still: Sequence[Pose], turn_s: float) -> list[Pose]:
+    """The poses held still after ``turn_s``."""
+    return [p for p in still if p[0] > turn_s]
 
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
@@ -350,11 +356,15 @@ def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
     return unit(level[k].mean(axis=0)) if len(k) else None
 
 
-def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None) -> bool:
+def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequence[Pose] = ()) -> bool:
     """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise,
-    as in a gap)."""
+    as in a gap). Past the end of the data the last pose in ``held`` (poses held still after the move being
+    checked) stands for it: a lifter who stood up or re-racked was seen still elsewhere; with none (a
+    recording cut in motion) nothing says otherwise."""
     t, _, level = trace
     k = int(np.searchsorted(t, time_s))
+    if rest is not None and k >= len(t) and held:
+        return float(np.dot(unit(np.array(held[-1][1])), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))
     if rest is None or not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():
         return True
     return float(np.dot(unit(level[k]), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))

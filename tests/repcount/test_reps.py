@@ -104,6 +104,15 @@ def test_a_rerack_or_fidget_right_after_the_last_rep_is_not_a_rep(exercise: str,
     assert abs(found.reps[-1].turn_s - s.sets[0].rep_times[-1][1]) < 0.5 * np.diff([r[1] for r in s.sets[0].rep_times]).mean()
 
 
+@pytest.mark.parametrize("seed", [103, 115, 131])
+def test_standing_up_after_slow_deadlifts_is_not_a_last_rep(seed: int) -> None:
+    # reps slow enough (~8 s) that half a period after the stand-up lies past the end of the recording: the
+    # pose held still after it (standing, not bent to the bar) says the sensor did not come back
+    s = synth_set("deadlift", 8, placement="chest", fs_hz=100.0, rng=np.random.default_rng(seed), speed=2.0)
+    (found,) = analyse_session(s.t_s, s.acc_g)
+    assert found.n_reps == 8
+
+
 def test_count_does_not_depend_on_orientation() -> None:
     rng = np.random.default_rng(21)
     s = synth_set("curl", 9, placement="wrist", fs_hz=50.0, rng=rng)
