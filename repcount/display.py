@@ -51,14 +51,17 @@ def _usable(w: Wave) -> bool:
 
 
 def _same_sign_run(waves: Sequence[Wave]) -> int:
-    """Length of the trailing run of same-sign waves spaced like reps and alike in size (the longer sign)."""
+    """Length of the trailing run of same-sign waves spaced like reps and alike in size (the longer sign): from
+    the last wave of each sign back, while each is usable and fits the one after it."""
     best = 0
     for sign in (1, -1):
         run: list[Wave] = []
-        for w in (w for w in waves if w.sign == sign):
-            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and _alike(
-                w, run[-1], PROVISIONAL_SPREAD)
-            run = ([*run, w] if fits else [w]) if _usable(w) else []
+        for w in (w for w in reversed(waves) if w.sign == sign):
+            fits = not run or PERIOD_S[0] <= run[-1].peak_s - w.peak_s <= PERIOD_S[1] and _alike(
+                run[-1], w, PROVISIONAL_SPREAD)
+            if not (fits and _usable(w)):
+                break
+            run.append(w)
         best = max(best, len(run))
     return best
 
@@ -78,19 +81,28 @@ def _after_still(start_s: float, still_s: Sequence[float]) -> bool:
     return any(0.0 <= start_s - t <= AFTER_STILL_S for t in still_s)
 
 
+def _recent_from(waves: Sequence[Wave], end: int, t_s: float, window_s: float) -> int:
+    """First index of the waves before ``end`` that peak at most ``window_s`` before ``t_s`` (waves peak in
+    time order, so they are the last ones)."""
+    first = end
+    while first > 0 and t_s - waves[first - 1].peak_s <= window_s:
+        first -= 1
+    return first
+
+
 def _after_setup(i: int, waves: Sequence[Wave], start_s: float, postures_s: Sequence[float]) -> bool:
     """Wave ``i`` starts at most ``AFTER_SETUP_S`` after walking or after a new posture was confirmed."""
-    walked = any(w.walking and start_s - w.peak_s <= AFTER_SETUP_S for w in waves[:i])
+    walked = any(w.walking for w in waves[_recent_from(waves, i, start_s, AFTER_SETUP_S) : i])
     return walked or any(0.0 <= start_s - t <= AFTER_SETUP_S for t in postures_s)
 
 
 def _first_rep(waves: Sequence[Wave], still_s: Sequence[float], postures_s: Sequence[float]) -> bool:
-    recent = [i for i, w in enumerate(waves) if waves[-1].peak_s - w.peak_s <= RECENT_S]
+    first = _recent_from(waves, len(waves), waves[-1].peak_s, RECENT_S)
     return any(
         (_long_wave(waves[i], waves[i].start_s) and _after_still(waves[i].start_s, still_s)
          and _after_setup(i, waves, waves[i].start_s, postures_s))
         or (i > 0 and _out_and_back(waves[i - 1], waves[i]) and _after_still(waves[i - 1].start_s, still_s))
-        for i in recent
+        for i in range(first, len(waves))
     )
 
 
