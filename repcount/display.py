@@ -22,9 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from repcount.lobes import Lobe
 from repcount.results import DetectedSet
-from repcount.runs import MIN_REPS, PERIOD_S, Wave, merge_lobes
+from repcount.runs import MIN_REPS, PERIOD_S, Wave
 
 PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
 PROVISIONAL_SPREAD = 1.6  # two same-sign waves shown as two reps must be this alike in peak and area
@@ -52,14 +51,17 @@ def _usable(w: Wave) -> bool:
 
 
 def _same_sign_run(waves: Sequence[Wave]) -> int:
-    """Length of the trailing run of same-sign waves spaced like reps and alike in size (the longer sign)."""
+    """Length of the trailing run of same-sign waves spaced like reps and alike in size (the longer sign): from
+    the last wave of each sign back, while each is usable and fits the one after it."""
     best = 0
     for sign in (1, -1):
         run: list[Wave] = []
-        for w in (w for w in waves if w.sign == sign):
-            fits = bool(run) and PERIOD_S[0] <= w.peak_s - run[-1].peak_s <= PERIOD_S[1] and _alike(
-                w, run[-1], PROVISIONAL_SPREAD)
-            run = ([*run, w] if fits else [w]) if _usable(w) else []
+        for w in (w for w in reversed(waves) if w.sign == sign):
+            fits = not run or PERIOD_S[0] <= run[-1].peak_s - w.peak_s <= PERIOD_S[1] and _alike(
+                run[-1], w, PROVISIONAL_SPREAD)
+            if not (fits and _usable(w)):
+                break
+            run.append(w)
         best = max(best, len(run))
     return best
 
@@ -79,30 +81,39 @@ def _after_still(start_s: float, still_s: Sequence[float]) -> bool:
     return any(0.0 <= start_s - t <= AFTER_STILL_S for t in still_s)
 
 
+def _recent_from(waves: Sequence[Wave], end: int, t_s: float, window_s: float) -> int:
+    """First index of the waves before ``end`` that peak at most ``window_s`` before ``t_s`` (waves peak in
+    time order, so they are the last ones)."""
+    first = end
+    while first > 0 and t_s - waves[first - 1].peak_s <= window_s:
+        first -= 1
+    return first
+
+
 def _after_setup(i: int, waves: Sequence[Wave], start_s: float, postures_s: Sequence[float]) -> bool:
     """Wave ``i`` starts at most ``AFTER_SETUP_S`` after walking or after a new posture was confirmed."""
-    walked = any(w.walking and start_s - w.peak_s <= AFTER_SETUP_S for w in waves[:i])
+    walked = any(w.walking for w in waves[_recent_from(waves, i, start_s, AFTER_SETUP_S) : i])
     return walked or any(0.0 <= start_s - t <= AFTER_SETUP_S for t in postures_s)
 
 
-def _first_rep(waves: Sequence[Wave], starts_s: Sequence[float], still_s: Sequence[float],
-               postures_s: Sequence[float]) -> bool:
-    recent = [i for i, w in enumerate(waves) if waves[-1].peak_s - w.peak_s <= RECENT_S]
+def _first_rep(waves: Sequence[Wave], still_s: Sequence[float], postures_s: Sequence[float]) -> bool:
+    first = _recent_from(waves, len(waves), waves[-1].peak_s, RECENT_S)
     return any(
-        (_long_wave(waves[i], starts_s[i]) and _after_still(starts_s[i], still_s)
-         and _after_setup(i, waves, starts_s[i], postures_s))
-        or (i > 0 and _out_and_back(waves[i - 1], waves[i]) and _after_still(starts_s[i - 1], still_s))
-        for i in recent
+        (_long_wave(waves[i], waves[i].start_s) and _after_still(waves[i].start_s, still_s)
+         and _after_setup(i, waves, waves[i].start_s, postures_s))
+        or (i > 0 and _out_and_back(waves[i - 1], waves[i]) and _after_still(waves[i - 1].start_s, still_s))
+        for i in range(first, len(waves))
     )
 
 
-def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = (), postures_s: Sequence[float] = ()) -> int:
+def provisional_reps(waves: Sequence[Wave], still_s: Sequence[float] = (), postures_s: Sequence[float] = ()) -> int:
     """Reps to show live before a set is confirmed: 0, 1 or 2 (``MIN_REPS - 1``).
 
     Parameters
     ----------
-    lobes : sequence of Lobe
-        The open bout, in time order (the last lobe may still be open, seen once past its peak).
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`; the last lobe may still be open, seen once
+        past its peak).
     still_s : sequence of float
         Times (s) at which the sensor was confirmed held still.
     postures_s : sequence of float
@@ -118,22 +129,21 @@ def provisional_reps(lobes: Sequence[Lobe], still_s: Sequence[float] = (), postu
     >>> provisional_reps([])
     0
     """
-    waves = merge_lobes(lobes)
     run = _same_sign_run(waves)
     if run >= 2:
         return min(run, MIN_REPS - 1)
-    starts_s = [lb.start_s for i, lb in enumerate(lobes) if i == 0 or lb.sign != lobes[i - 1].sign]
-    return int(bool(waves) and _first_rep(waves, starts_s, still_s, postures_s))
+    return int(bool(waves) and _first_rep(waves, still_s, postures_s))
 
 
-def extra_reps(lobes: Sequence[Lobe], last: DetectedSet) -> int:
+def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     """Reps to show beyond a confirmed set while it goes on: later waves of the set's sign that follow its
     last rep like reps (a rep after a long pause, a slow grinder) before `find_sets` takes them in.
 
     Parameters
     ----------
-    lobes : sequence of Lobe
-        The open bout, in time order (the last lobe may still be open, seen once past its peak).
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`; the last lobe may still be open, seen once
+        past its peak).
     last : DetectedSet
         The last set `find_sets` confirmed in the bout.
 
@@ -142,7 +152,6 @@ def extra_reps(lobes: Sequence[Lobe], last: DetectedSet) -> int:
     int
         Reps to add to the confirmed count; withdrawn (a retraction) if the set does not take them in.
     """
-    waves = merge_lobes(lobes)
     turns = [r.turn_s for r in last.reps]
     run = [w for w in waves if any(abs(w.peak_s - t) < 1e-9 for t in turns)]
     if len(run) < 2:

@@ -26,7 +26,7 @@ from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import extra_reps, provisional_reps
 from repcount.refine import at_movement_times
-from repcount.runs import Pose, Trace
+from repcount.runs import Pose, Trace, Wave, merge_lobes
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 
 
@@ -77,6 +77,7 @@ class RepCounter:
     _resume: FilterState | None = None  # the filters before a short gap, carried on once the head is in
     _lobes: LobeState = field(default_factory=LobeState)
     _bout: list[Lobe] = field(default_factory=list)
+    _waves: list[Wave] = field(default_factory=list)  # the bout's lobes merged, kept as it grows
     _postures_s: list[float] = field(default_factory=list)
     _still: list[Pose] = field(default_factory=list)
     _traces: list[Trace] = field(default_factory=list)  # pieces of the trace, joined when it is read
@@ -163,17 +164,18 @@ class RepCounter:
             if self._bout and lobe.start_s - self._bout[-1].end_s > BOUT_GAP_S:
                 self._close_bout()
             self._bout.append(lobe)
+            self._waves = merge_lobes([lobe], self._waves)
         if lobes:
-            count = self._running_count(self._bout)
+            count = self._running_count(self._bout, self._waves)
             self._held = count < self._count and not self._held
             if not self._held:  # a drop waits one lobe: the next often brings the count back (no flicker)
                 self._update_count(count, withdrawn=True)
 
-    def _running_count(self, bout: list[Lobe]) -> int:
-        found = self._find(bout, rated=False)
+    def _running_count(self, bout: list[Lobe], waves: list[Wave]) -> int:
+        found = self._find(bout, waves, rated=False)
         if found:
-            return sum(s.n_reps for s in found) + extra_reps(bout, found[-1])
-        return provisional_reps(bout, [t for t, _ in self._still], self._postures_s)
+            return sum(s.n_reps for s in found) + extra_reps(waves, found[-1])
+        return provisional_reps(waves, [t for t, _ in self._still], self._postures_s)
 
     def _look_early(self) -> None:
         """Raise the count as soon as the open lobe has passed its peak, if it adds a rep (live display only)."""
@@ -182,7 +184,7 @@ class RepCounter:
             return
         self._early_s = lobe.start_s
         if lobe.start_s - self._bout[-1].end_s <= BOUT_GAP_S:
-            count = self._running_count([*self._bout, lobe])
+            count = self._running_count([*self._bout, lobe], merge_lobes([lobe], self._waves))
             if count > self._count:
                 self._update_count(count)
 
@@ -209,7 +211,7 @@ class RepCounter:
         return True
 
     def _close_bout(self) -> None:
-        found = self._find(self._bout) if self._bout else []
+        found = self._find(self._bout, self._waves) if self._bout else []
         if found:
             self._update_count(sum(s.n_reps for s in found), withdrawn=True)  # reps shown beyond the final count
         if self._bout:
@@ -219,6 +221,7 @@ class RepCounter:
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
             self._keep_trace(end)
         self._bout = []
+        self._waves = []
         self._held = False
         self._update_count(0, withdrawn=not found)
 
@@ -236,10 +239,10 @@ class RepCounter:
         k = int(np.searchsorted(t, from_s))
         self._traces = [(t[k:], bp[k:], level[k:])] if k < len(t) else []
 
-    def _find(self, bout: list[Lobe], *, rated: bool = True) -> list[DetectedSet]:
+    def _find(self, bout: list[Lobe], waves: list[Wave], *, rated: bool = True) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S
         return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace(),
-                         self._data_start_s, rated=rated, data_pose=self._data_pose)
+                         self._data_start_s, rated=rated, data_pose=self._data_pose, waves=waves)
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
         """Report a new running count; a drop is a retraction unless a set just ended with its reps kept

@@ -87,6 +87,7 @@ class Wave:
     level: tuple[float, ...]  # mean low-passed acceleration over its biggest lobe (g): the pose there
     step_g: float = 0.0  # step-band and stride-band RMS of the magnitude over its biggest lobe (g)
     stride_g: float = 0.0
+    start_s: float = 0.0  # start of its first lobe
 
 
 def _walking(lobe: Lobe) -> bool:
@@ -94,24 +95,26 @@ def _walking(lobe: Lobe) -> bool:
                                                WALK_MIN_STEP_G)
 
 
-def merge_lobes(lobes: Sequence[Lobe]) -> list[Wave]:
-    """Merge runs of same-sign lobes into waves, so waves alternate in sign."""
-    waves: list[Wave] = []
+def merge_lobes(lobes: Sequence[Lobe], waves: Sequence[Wave] = ()) -> list[Wave]:
+    """Merge runs of same-sign lobes into waves, so waves alternate in sign; ``lobes`` follow those merged
+    into ``waves`` (merging is prefix-stable: ``merge_lobes(b, merge_lobes(a)) == merge_lobes([*a, *b])``)."""
+    out = list(waves)
     for lobe in lobes:
-        if waves and waves[-1].sign == lobe.sign:
-            w = waves[-1]
+        if out and out[-1].sign == lobe.sign:
+            w = out[-1]
             big = lobe.peak_g > w.peak_g
-            waves[-1] = Wave(
+            out[-1] = Wave(
                 w.sign, lobe.peak_s if big else w.peak_s, max(w.peak_g, lobe.peak_g),
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
                 w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
                 lobe.level if big else w.level, lobe.step_g if big else w.step_g, lobe.stride_g if big else w.stride_g,
+                w.start_s,
             )
         else:
-            waves.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
-                              _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level,
-                              lobe.step_g, lobe.stride_g))
-    return waves
+            out.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
+                            _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level,
+                            lobe.step_g, lobe.stride_g, lobe.start_s))
+    return out
 
 
 def _longest_stretches(ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -375,18 +378,17 @@ def join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[Detected
     return out
 
 
-def find_runs(lobes: Sequence[Lobe], postures_s: Sequence[float], still: Sequence[Pose],
-              trace: Trace | None, data_pose: Pose | None = None) -> list[DetectedSet]:
-    waves = merge_lobes(lobes)
+def find_runs(waves: Sequence[Wave], still: Sequence[Pose], trace: Trace | None,
+              data_pose: Pose | None = None) -> list[DetectedSet]:
+    """Sets in a bout's waves (`merge_lobes`), in time order: the best run, then those before and after it."""
     run = _best_run(waves, still, trace, data_pose)
     if not run:
         return []
-    before = [lobe for lobe in lobes if lobe.peak_s < waves[run[0]].first_peak_s - 1e-9]
-    after = [lobe for lobe in lobes if lobe.peak_s > waves[run[-1]].last_peak_s + 1e-9]
     found = _build_set(run, waves)
     kept = [] if _strides(run, waves) else [found]
-    return [s for s in find_runs(before, postures_s, still, trace, data_pose) if s.end_s <= found.start_s] + kept + [
-        s for s in find_runs(after, postures_s, still, trace, data_pose) if s.start_s >= found.end_s
+    # waves end at lobe boundaries, so the waves before and after the run are those its lobes merge into
+    return [s for s in find_runs(waves[: run[0]], still, trace, data_pose) if s.end_s <= found.start_s] + kept + [
+        s for s in find_runs(waves[run[-1] + 1 :], still, trace, data_pose) if s.start_s >= found.end_s
     ]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from repcount.lobes import Lobe
 from repcount.refine import by_rhythm, complete, cut_first_rep, with_confidence
 from repcount.results import DetectedSet
-from repcount.runs import Pose, Trace, find_runs, join_pauses, merge_lobes
+from repcount.runs import Pose, Trace, Wave, find_runs, join_pauses, merge_lobes
 
 BOUT_GAP_S = 5.0
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
@@ -26,7 +26,7 @@ POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles i
 
 def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
               trace: Trace | None = None, data_start_s: float = -np.inf, *, rated: bool = True,
-              data_pose: Pose | None = None) -> list[DetectedSet]:
+              data_pose: Pose | None = None, waves: Sequence[Wave] | None = None) -> list[DetectedSet]:
     """All sets in one bout of lobes, in time order.
 
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
@@ -38,15 +38,18 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     ``rated`` false the sets keep a provisional confidence (the live running count needs only the reps).
     ``data_pose`` is where the data first moved if it began at rest (held still too briefly to be in
     ``still``): with no still pose before a set, it tells the set's turnarounds from its returns to rest
-    (`repcount.runs.find_runs`).
+    (`repcount.runs.find_runs`). ``waves`` are ``merge_lobes(lobes)`` if at hand (the live counter keeps them
+    as the bout grows).
     """
     if postures_s:
         p = np.asarray(postures_s)[None, :]
         end = np.array([lb.end_s for lb in lobes])[:, None]
         moves = np.any((p >= end) & (p - end <= POSTURE_WINDOW_S), axis=1)
-        lobes = [lb for lb, move in zip(lobes, moves, strict=True) if not move]
-    runs = find_runs(lobes, postures_s, still, trace, data_pose)
-    found = join_pauses(runs, merge_lobes(lobes)) if runs else []
+        if moves.any():
+            lobes, waves = [lb for lb, move in zip(lobes, moves, strict=True) if not move], None
+    waves = merge_lobes(lobes) if waves is None else waves
+    runs = find_runs(waves, still, trace, data_pose)
+    found = join_pauses(runs, waves) if runs else []
     if trace is None:
         return found
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]

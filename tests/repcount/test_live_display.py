@@ -8,6 +8,7 @@ import numpy as np
 from repcount.display import extra_reps, provisional_reps
 from repcount.live import RepCounter
 from repcount.lobes import Lobe
+from repcount.runs import merge_lobes
 from repcount.results import DetectedSet, Rep
 from repcount.synth import synth_set
 
@@ -19,27 +20,28 @@ def _lobe(sign: int, peak_s: float, peak_g: float = 0.2, half_s: float = 0.6, wa
 
 def test_a_rep_that_went_out_and_came_back_after_a_brace_is_shown_as_one() -> None:
     out_and_back = [_lobe(1, 3.0), _lobe(-1, 4.5)]
-    assert provisional_reps(out_and_back, still_s=[1.5]) == 1
-    assert provisional_reps(out_and_back, still_s=[]) == 0  # no brace before it: a fidget, not shown
-    assert provisional_reps([_lobe(1, 3.0), _lobe(-1, 4.5, peak_g=0.8)], still_s=[1.5]) == 0  # halves unlike
+    assert provisional_reps(merge_lobes(out_and_back), still_s=[1.5]) == 1
+    assert provisional_reps(merge_lobes(out_and_back), still_s=[]) == 0  # no brace before it: a fidget, not shown
+    unlike = merge_lobes([_lobe(1, 3.0), _lobe(-1, 4.5, peak_g=0.8)])
+    assert provisional_reps(unlike, still_s=[1.5]) == 0  # halves unlike
 
 
 def test_one_long_wave_is_a_first_rep_only_right_after_set_up_motion() -> None:
     wave = _lobe(-1, 9.0, half_s=0.8)  # the way out too small to clear the threshold: only the way back shows
-    assert provisional_reps([wave], still_s=[7.0], postures_s=[6.0]) == 1  # lay down on the bench, braced
+    assert provisional_reps(merge_lobes([wave]), still_s=[7.0], postures_s=[6.0]) == 1  # lay down on the bench, braced
     walk = [_lobe(-1, 3.7, walking=True), _lobe(1, 4.0, walking=True)]
-    assert provisional_reps([*walk, wave], still_s=[7.0]) == 1  # walked out of the rack, braced
-    assert provisional_reps([wave], still_s=[7.0]) == 0  # a fidget while resting
+    assert provisional_reps(merge_lobes([*walk, wave]), still_s=[7.0]) == 1  # walked out of the rack, braced
+    assert provisional_reps(merge_lobes([wave]), still_s=[7.0]) == 0  # a fidget while resting
 
 
 def test_two_same_sign_waves_spaced_like_reps_are_shown_as_two() -> None:
     lobes = [_lobe(1, 3.0), _lobe(-1, 4.5), _lobe(1, 6.0)]
-    assert provisional_reps(lobes) == 2
+    assert provisional_reps(merge_lobes(lobes)) == 2
 
 
 def test_walking_is_not_shown_as_reps() -> None:
     lobes = [_lobe(1, 3.0, walking=True), _lobe(-1, 3.5, walking=True), _lobe(1, 4.0, walking=True)]
-    assert provisional_reps(lobes, still_s=[2.0]) == 0
+    assert provisional_reps(merge_lobes(lobes), still_s=[2.0]) == 0
 
 
 def _set(turns: list[float]) -> DetectedSet:
@@ -51,9 +53,9 @@ def test_a_rep_after_a_pause_is_shown_before_the_set_takes_it_in() -> None:
     between = [_lobe(-1, t) for t in (3.5, 6.5, 9.5)]
     confirmed = _set([2.0, 5.0, 8.0])
     bout = sorted(reps + between, key=lambda lb: lb.peak_s)
-    assert extra_reps([*bout, _lobe(1, 13.0)], confirmed) == 1  # 5 s = 1.7 rep periods after the last rep
-    assert extra_reps([*bout, _lobe(1, 20.0)], confirmed) == 0  # too long after it
-    assert extra_reps([*bout, _lobe(1, 13.0, peak_g=0.6)], confirmed) == 0  # unlike the reps
+    assert extra_reps(merge_lobes([*bout, _lobe(1, 13.0)]), confirmed) == 1  # 5 s = 1.7 rep periods after the last rep
+    assert extra_reps(merge_lobes([*bout, _lobe(1, 20.0)]), confirmed) == 0  # too long after it
+    assert extra_reps(merge_lobes([*bout, _lobe(1, 13.0, peak_g=0.6)]), confirmed) == 0  # unlike the reps
 
 
 def _shown_then_final(counter: RepCounter) -> tuple[int, int]:
