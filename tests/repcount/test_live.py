@@ -12,20 +12,11 @@ from repcount.lobes import LobeState, open_lobe
 from repcount.session import analyse_session
 from repcount.synth import synth_session
 
+from .chunks import feed
+
 _SESSION = synth_session([("squat", 5, 20.0), ("curl", 6, 10.0)], placement="wrist", fs_hz=50.0,
                          rng=np.random.default_rng(3))
 _OFFLINE = analyse_session(_SESSION.t_s, _SESSION.acc_g)
-
-
-def _feed(sizes: list[int]) -> RepCounter:
-    counter = RepCounter()
-    i, k = 0, 0
-    while i < len(_SESSION.t_s):
-        n = sizes[k % len(sizes)]
-        counter.step(_SESSION.t_s[i : i + n], _SESSION.acc_g[i : i + n])
-        i, k = i + n, k + 1
-    counter.flush()
-    return counter
 
 
 def test_offline_finds_both_sets() -> None:
@@ -35,7 +26,7 @@ def test_offline_finds_both_sets() -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=20))
 def test_any_chunking_gives_the_offline_sets(sizes: list[int]) -> None:
-    assert _feed(sizes).sets == _OFFLINE
+    assert feed(_SESSION.t_s, _SESSION.acc_g, sizes).sets == _OFFLINE
 
 
 def test_empty_chunks_are_harmless() -> None:
@@ -47,7 +38,7 @@ def test_empty_chunks_are_harmless() -> None:
 
 
 def test_live_count_climbs_during_the_set_and_matches_at_its_end() -> None:
-    counter = _feed([5])  # 0.1 s chunks at 50 Hz
+    counter = feed(_SESSION.t_s, _SESSION.acc_g, [5])  # 0.1 s chunks at 50 Hz
     for detected in _OFFLINE:
         during = [e for e in counter.events if e.t_s >= detected.start_s]
         # the set closes once the lifter has been still a few seconds: the count drops to 0, not retracted
@@ -57,7 +48,7 @@ def test_live_count_climbs_during_the_set_and_matches_at_its_end() -> None:
 
 
 def test_reps_are_reported_soon_after_they_end() -> None:
-    counter = _feed([5])
+    counter = feed(_SESSION.t_s, _SESSION.acc_g, [5])
     truth = _SESSION.sets[0]
     reached = {}
     for e in counter.events:
@@ -68,7 +59,7 @@ def test_reps_are_reported_soon_after_they_end() -> None:
 
 
 def test_the_first_two_reps_are_shown_before_the_third_confirms_the_set() -> None:
-    counter = _feed([5])
+    counter = feed(_SESSION.t_s, _SESSION.acc_g, [5])
     for detected in _OFFLINE:
         third_turn = detected.reps[2].turn_s
         assert any(e.count >= 2 for e in counter.events if detected.start_s - 1.0 <= e.t_s < third_turn)

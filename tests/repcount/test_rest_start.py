@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from repcount.filters import STILL_N, FilterState, filter_step
 from repcount.grid import GRID_FS_HZ, GridState, grid_flush, grid_step
-from repcount.live import RepCounter
 from repcount.session import analyse_session
+
+from .chunks import feed
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reps"
 _AT_REST = np.loadtxt(FIXTURES / "spar_S8_abduction_R.csv", delimiter=",", skiprows=1)
@@ -77,10 +78,4 @@ def test_a_set_up_pose_at_the_data_start_is_not_the_start_position(shift_s: floa
 @given(st.lists(st.integers(min_value=1, max_value=300), min_size=1, max_size=8))
 def test_live_gives_the_offline_sets_of_a_recording_begun_at_rest(sizes: list[int]) -> None:
     t, acc = _AT_REST[:, 0], _AT_REST[:, 1:4]
-    counter = RepCounter()
-    i, k = 0, 0
-    while i < len(t):
-        n = sizes[k % len(sizes)]
-        counter.step(t[i : i + n], acc[i : i + n])
-        i, k = i + n, k + 1
-    assert counter.flush() == analyse_session(t, acc)
+    assert feed(t, acc, sizes).sets == analyse_session(t, acc)

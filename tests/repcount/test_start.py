@@ -15,23 +15,14 @@ from repcount.grid import GRID_FS_HZ
 from repcount.live import RepCounter
 from repcount.session import analyse_session
 
+from .chunks import feed
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reps"
 _SPIKED = np.loadtxt(FIXTURES / "spar_S4_external_rotation_R.csv", delimiter=",", skiprows=1)
 
 
 def _count(t_s: np.ndarray, acc_g: np.ndarray) -> int:
     return sum(s.n_reps for s in analyse_session(t_s, acc_g))
-
-
-def _feed(t_s: np.ndarray, acc_g: np.ndarray, sizes: list[int]) -> RepCounter:
-    counter = RepCounter()
-    i, k = 0, 0
-    while i < len(t_s):
-        n = sizes[k % len(sizes)]
-        counter.step(t_s[i : i + n], acc_g[i : i + n])
-        i, k = i + n, k + 1
-    counter.flush()
-    return counter
 
 
 def test_the_recording_starts_with_a_spike() -> None:
@@ -74,7 +65,7 @@ def test_a_recording_that_starts_at_rest_starts_as_before() -> None:
 @given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=12))
 def test_live_waits_for_the_first_readings_and_gives_the_offline_sets(sizes: list[int]) -> None:
     offline = analyse_session(_SPIKED[:, 0], _SPIKED[:, 1:4])
-    assert _feed(_SPIKED[:, 0], _SPIKED[:, 1:4], sizes).sets == offline
+    assert feed(_SPIKED[:, 0], _SPIKED[:, 1:4], sizes).sets == offline
 
 
 def test_live_and_offline_agree_across_a_gap_that_restarts_the_filters() -> None:
@@ -83,7 +74,7 @@ def test_live_and_offline_agree_across_a_gap_that_restarts_the_filters() -> None
     offline = analyse_session(t[keep], acc[keep])
     assert sum(s.n_reps for s in offline) >= 15
     for sizes in ([5], [1], [1, 2, 3, 97], [len(t)]):
-        assert _feed(t[keep], acc[keep], sizes).sets == offline
+        assert feed(t[keep], acc[keep], sizes).sets == offline
 
 
 def test_one_grid_sample_of_data_is_no_set() -> None:
