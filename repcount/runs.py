@@ -60,6 +60,7 @@ LOCO_MAX_STEP_G = 0.8  # but footfalls shake a worn sensor by less (RMS; a run's
 LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps,
 LOCO_CONTEXT_S = 10.0  # unless it goes on into this long of waves taken for walking (a jog on the trunk, hopping
 # like a jumping jack, bounces around WALK_MAX_STEP_G; a jumping jack set starts with a few s of such hops)
+LOCO_MAX_SET_S = 120.0  # or lasts this long unbroken: footfalls for minutes are a jog, not a set of jumping jacks
 HOP_MAX_S = 0.6  # waves this quick that land (the magnitude bouncing by HOP_MIN_STEP_G at their rate) are hops
 HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this quick (fast push-ups do not land)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
@@ -406,7 +407,8 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band almost as much as into the step band,
     so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), if it is
     clearly footfalls (a quick lift's harmonics reach the step band too). Waves as quick as steps (hops on the
-    trunk) are strides only where the run goes on into a long walk at its cadence (`_amid_walking`). A swung or
+    trunk) are strides only where the run goes on into a long walk at its cadence (`_amid_walking`), or where
+    they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk bouncing like jumping jacks). A swung or
     jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep as well, and by more than
     footfalls do; a lift hardly bounces."""
     step = float(np.median([waves[i].step_g for i in run]))
@@ -419,7 +421,9 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
         return False
     pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
     spacing_s = float(np.median(np.diff([waves[i].peak_s for i in pool])))
-    return spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s)
+    if spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s):
+        return True
+    return footfalls and waves[run[-1]].peak_s - waves[run[0]].peak_s >= LOCO_MAX_SET_S
 
 
 def _amid_walking(run: list[int], waves: Sequence[Wave], spacing_s: float) -> bool:

@@ -100,6 +100,15 @@ def test_a_treadmill_jog_on_the_chest_gives_only_the_lifted_sets() -> None:
     assert [d.n_reps for d in found] == [8, 10]
 
 
+def test_ten_minutes_of_hard_jogging_on_the_chest_is_no_set() -> None:
+    """Here every footfall bounced over the walking limit, so no wave was taken for walking and the whole jog
+    was one run of 'hops': a 748-rep set. Footfalls landing unbroken for 2 minutes are a jog
+    (repcount.runs.LOCO_MAX_SET_S)."""
+    plan = [("jog", 600, 10.0), ("squat", 8, 30.0)]
+    s = synth_session(plan, placement="chest", fs_hz=50.0, rng=np.random.default_rng(4))
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [8]
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_jumping_jacks_right_after_a_jog_on_the_chest_are_still_counted(seed: int) -> None:
     """Hops of the same cadence and bounce as the jog just before them (2 s apart): still a set of 20."""
