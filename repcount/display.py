@@ -18,6 +18,7 @@ Nothing here changes the sets: a count shown that the sets do not confirm is wit
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import numpy as np
@@ -135,6 +136,12 @@ def provisional_reps(waves: Sequence[Wave], still_s: Sequence[float] = (), postu
     return int(bool(waves) and _first_rep(waves, still_s, postures_s))
 
 
+def _is_turn(t_s: float, turns_s: list[float]) -> bool:
+    """Whether a turnaround lies within 1e-9 s of ``t_s`` (only its neighbours in the sorted turns can)."""
+    k = bisect_left(turns_s, t_s)
+    return any(abs(t_s - turns_s[j]) < 1e-9 for j in (k - 1, k) if 0 <= j < len(turns_s))
+
+
 def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     """Reps to show beyond a confirmed set while it goes on: later waves of the set's sign that follow its
     last rep like reps (a rep after a long pause, a slow grinder) before `find_sets` takes them in.
@@ -152,8 +159,8 @@ def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     int
         Reps to add to the confirmed count; withdrawn (a retraction) if the set does not take them in.
     """
-    turns = [r.turn_s for r in last.reps]
-    run = [w for w in waves if any(abs(w.peak_s - t) < 1e-9 for t in turns)]
+    turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
+    run = [w for w in waves if _is_turn(w.peak_s, turns)]
     if len(run) < 2:
         return 0
     period_s = float(np.median(np.diff(turns)))

@@ -17,6 +17,7 @@ waves between them (`join_pauses`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -185,12 +186,13 @@ def _by_period(run: list[int], waves: Sequence[Wave], period_s: float, pool: lis
     if pool is None:
         pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
     kept = [run[0]]
-    while True:
+    while True:  # the pool is in time order: the waves far enough on, and those not too far, are slices of it
         t = waves[kept[-1]].peak_s
-        later = [i for i in pool if waves[i].peak_s - t >= PERIOD_STEP[0] * period_s]
-        if not later:
+        lo = bisect_left(pool, True, key=lambda i: waves[i].peak_s - t >= PERIOD_STEP[0] * period_s)
+        if lo == len(pool):
             return kept
-        window = [i for i in later if waves[i].peak_s - t <= PERIOD_STEP[1] * period_s] or later[:1]
+        hi = bisect_left(pool, True, lo=lo, key=lambda i: waves[i].peak_s - t > PERIOD_STEP[1] * period_s)
+        window = pool[lo:hi] or pool[lo : lo + 1]
         kept.append(min(window, key=lambda i: abs(waves[i].peak_s - t - period_s)))
 
 
