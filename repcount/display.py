@@ -73,9 +73,9 @@ def _out_and_back(a: Wave, b: Wave) -> bool:
             and _alike(a, b, PAIR_SPREAD))
 
 
-def _long_wave(w: Wave, start_s: float) -> bool:
+def _long_wave(w: Wave) -> bool:
     """One wave long enough to be a whole rep on its own."""
-    return _usable(w) and w.covered_s >= LONG_WAVE_S and w.peak_s - start_s <= LONG_WAVE_RISE_S
+    return _usable(w) and w.covered_s >= LONG_WAVE_S and w.peak_s - w.start_s <= LONG_WAVE_RISE_S
 
 
 def _after_still(start_s: float, still_s: Sequence[float]) -> bool:
@@ -91,8 +91,9 @@ def _recent_from(waves: Sequence[Wave], end: int, t_s: float, window_s: float) -
     return first
 
 
-def _after_setup(i: int, waves: Sequence[Wave], start_s: float, postures_s: Sequence[float]) -> bool:
+def _after_setup(i: int, waves: Sequence[Wave], postures_s: Sequence[float]) -> bool:
     """Wave ``i`` starts at most ``AFTER_SETUP_S`` after walking or after a new posture was confirmed."""
+    start_s = waves[i].start_s
     walked = any(w.walking for w in waves[_recent_from(waves, i, start_s, AFTER_SETUP_S) : i])
     return walked or any(0.0 <= start_s - t <= AFTER_SETUP_S for t in postures_s)
 
@@ -100,8 +101,7 @@ def _after_setup(i: int, waves: Sequence[Wave], start_s: float, postures_s: Sequ
 def _first_rep(waves: Sequence[Wave], still_s: Sequence[float], postures_s: Sequence[float]) -> bool:
     first = _recent_from(waves, len(waves), waves[-1].peak_s, RECENT_S)
     return any(
-        (_long_wave(waves[i], waves[i].start_s) and _after_still(waves[i].start_s, still_s)
-         and _after_setup(i, waves, waves[i].start_s, postures_s))
+        (_long_wave(waves[i]) and _after_still(waves[i].start_s, still_s) and _after_setup(i, waves, postures_s))
         or (i > 0 and _out_and_back(waves[i - 1], waves[i]) and _after_still(waves[i - 1].start_s, still_s))
         for i in range(first, len(waves))
     )

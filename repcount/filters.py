@@ -40,11 +40,10 @@ _SOS_ZI = signal.sosfilt_zi(_SOS)
 LEVEL_HZ = 1.6
 _SOS_LEVEL = signal.butter(2, LEVEL_HZ, fs=GRID_FS_HZ, output="sos")
 _SOS_LEVEL_ZI = signal.sosfilt_zi(_SOS_LEVEL)
-_SOS_GAIT = np.vstack([
-    signal.butter(2, STEP_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos"),
-    signal.butter(2, STRIDE_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos"),
-])
-_SOS_GAIT_ZI = signal.sosfilt_zi(_SOS_GAIT[:2])
+SOS_STEP = signal.butter(2, STEP_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
+SOS_STRIDE = signal.butter(2, STRIDE_BAND_HZ, btype="bandpass", fs=GRID_FS_HZ, output="sos")
+_SOS_GAIT = np.vstack([SOS_STEP, SOS_STRIDE])
+_SOS_GAIT_ZI = signal.sosfilt_zi(SOS_STEP)  # the stride band-pass has as many sections
 
 
 def phase_delay_s(period_s: float) -> float:
@@ -225,6 +224,12 @@ def _gait(state: FilterState, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return both, ms, np.stack([step_zi, stride_zi], axis=-1), env_zi
 
 
+def _mask(n: int, at: list[int] | np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[at] = True
+    return out
+
+
 def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, RepSignal]:
     """Filter one run of grid samples (g) of a single segment into the rep signal.
 
@@ -232,12 +237,7 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     told apart from lifting: footsteps make the magnitude bounce at twice the swing rate.
     """
     state, resets, confirmed, settled = _pose_resets(state, acc_g)
-    restart = np.zeros(len(acc_g), dtype=bool)
-    restart[resets] = True
-    still = np.zeros(len(acc_g), dtype=bool)
-    still[confirmed] = True
-    first_move = np.zeros(len(acc_g), dtype=bool)
-    first_move[settled] = True
+    restart, still, first_move = (_mask(len(acc_g), at) for at in (resets, confirmed, settled))
     if not resets:  # the usual case: one run, nothing to join
         state, sig = _filter_run(state, acc_g)
         return state, replace(sig, restart=restart, still=still, settled=first_move)

@@ -363,8 +363,12 @@ def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequenc
     recording cut in motion) nothing says otherwise."""
     t, _, level = trace
     k = int(np.searchsorted(t, time_s))
-    if rest is not None and k >= len(t) and held:
-        return float(np.dot(unit(np.array(held[-1][1])), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))
-    if rest is None or not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():
+    if rest is None:
         return True
-    return float(np.dot(unit(level[k]), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))
+    if k >= len(t) and held:
+        direction = np.array(held[-1][1])
+    elif not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():
+        return True
+    else:
+        direction = level[k]
+    return float(np.dot(unit(direction), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))

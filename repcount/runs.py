@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from repcount.filters import STEP_BAND_HZ, STRIDE_BAND_HZ
+from repcount.filters import SOS_STEP, SOS_STRIDE, STEP_BAND_HZ
 from repcount.grid import GRID_FS_HZ
 from repcount.lobes import Lobe
 from repcount.period import doubled_period_s
@@ -180,11 +180,16 @@ def _duty(idx: list[int], waves: Sequence[Wave]) -> float:
     return inside / max(waves[idx[-1]].peak_s - waves[idx[0]].peak_s, 1e-9)
 
 
+def _same_sign_between(run: list[int], waves: Sequence[Wave]) -> list[int]:
+    """The waves of the run's sign from its first to its last, but those taken for walking."""
+    return [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+
+
 def _by_period(run: list[int], waves: Sequence[Wave], period_s: float, pool: list[int] | None = None) -> list[int]:
     """Waves of the run's sign (from ``pool`` if given) one rep period apart: after each kept wave, the one
     nearest a period on."""
     if pool is None:
-        pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+        pool = _same_sign_between(run, waves)
     kept = [run[0]]
     while True:  # the pool is in time order: the waves far enough on, and those not too far, are slices of it
         t = waves[kept[-1]].peak_s
@@ -410,9 +415,9 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), if it is
     clearly footfalls (a quick lift's harmonics reach the step band too). Waves as quick as steps (hops on the
     trunk) are strides only where the run goes on into a long walk at its cadence (`_amid_walking`), or where
-    they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk bouncing like jumping jacks). A swung or
-    jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep as well, and by more than
-    footfalls do; a lift hardly bounces."""
+    they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk bouncing like jumping
+    jacks). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep as
+    well, and by more than footfalls do; a lift hardly bounces."""
     step = float(np.median([waves[i].step_g for i in run]))
     stride = float(np.median([waves[i].stride_g for i in run]))
     period_s = float(np.median(np.diff([waves[i].peak_s for i in run])))
@@ -421,7 +426,7 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     walked = WALK_MAX_STEP_G > step >= max(LOCO_SLOW_MIN_STEP_G, ratio * stride)  # slow steps, no flight
     if not (footfalls or walked):
         return False
-    pool = [i for i in range(run[0], run[-1] + 1) if waves[i].sign == waves[run[0]].sign and not waves[i].walking]
+    pool = _same_sign_between(run, waves)
     spacing_s = float(np.median(np.diff([waves[i].peak_s for i in pool])))
     if spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s):
         return True
@@ -442,14 +447,13 @@ def _amid_walking(run: list[int], waves: Sequence[Wave], spacing_s: float) -> bo
     return False
 
 
-def _band_gain(band_hz: tuple[float, float], f_hz: np.ndarray) -> np.ndarray:
-    sos = signal.butter(2, band_hz, btype="bandpass", fs=GRID_FS_HZ, output="sos")
+def _band_gain(sos: np.ndarray, f_hz: np.ndarray) -> np.ndarray:
     gain: np.ndarray = np.abs(signal.sosfreqz(sos, worN=f_hz, fs=GRID_FS_HZ)[1])
     return gain
 
 
 _BOUNCE_HZ = np.linspace(0.5, 5.0, 91)
-_BAND_RATIO = _band_gain(STEP_BAND_HZ, _BOUNCE_HZ) / _band_gain(STRIDE_BAND_HZ, _BOUNCE_HZ)
+_BAND_RATIO = _band_gain(SOS_STEP, _BOUNCE_HZ) / _band_gain(SOS_STRIDE, _BOUNCE_HZ)
 
 
 def _band_ratio(f_hz: float) -> float:
