@@ -93,17 +93,22 @@ def _rep_around(turn_s: float, period_s: float, confidence: float) -> Rep:
 
 def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: Sequence[Pose]) -> DetectedSet:
     """Count the rep the start of the data cut: a recording that begins in motion (no still pose before the
-    set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there.
+    set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there; or
+    drop a first "rep" that is the move into the set's pose (`_setup_move`), with which the recording began.
 
     A set recorded from rest never starts like this; a recording trimmed to the exercise often starts in
-    the middle of the first rep, whose second half alone does not make a wave like the others.
+    the middle of the first rep, whose second half alone does not make a wave like the others, or with the
+    lifter getting into position.
     """
     turns = np.array([r.turn_s for r in found.reps])
+    if any(data_start_s <= t <= turns[0] for t, _ in still):
+        return found
     period = _period_s(found.reps)
+    if _setup_move(found, trace):
+        reps = found.reps[1:]
+        return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
     lead = turns[0] - data_start_s
     if not CUT_REP_PERIODS[0] * period <= lead <= CUT_REP_PERIODS[1] * period:
-        return found
-    if any(data_start_s <= t <= turns[0] for t, _ in still):
         return found
     t, bp, _ = trace
     before = (t >= data_start_s) & (t <= turns[0] - period / 2.0)
@@ -115,6 +120,33 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     c = max(turns[0] - period, data_start_s)
     reps = (Rep(max(c - period / 2.0, data_start_s), c, c + period / 2.0, UNSEEN_CONFIDENCE), *found.reps)
     return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
+
+
+def _setup_move(found: DetectedSet, trace: Trace) -> bool:
+    """True if a set's first "rep" starts in a pose its other reps never pass through (more than
+    ``EDGE_POSE_DEG`` from every low-passed direction between their starts and ends; the data's first where
+    it starts before the data) and does not move like them as an added rep must (`_like_a_rep` with their
+    mean): the move into the set's pose (raising the arm to the band, getting into position), not a rep.
+
+    A rep's motion, wherever the recording cut it, passes through the poses of the others; a set-up move
+    comes from elsewhere, and its pose change makes a wave bigger and unlike the reps'.
+    """
+    reps = found.reps
+    if len(reps) <= MIN_REPS:
+        return False
+    period = _period_s(reps)
+    t, _, level = trace
+    within = span(t, reps[1].turn_s - period / 2.0, reps[-1].turn_s + period / 2.0)
+    poses = level[within]
+    poses = poses[np.isfinite(poses).all(axis=1)]
+    k = min(int(np.searchsorted(t, reps[0].turn_s - period / 2.0)), len(t) - 1)
+    if not len(poses) or not np.isfinite(level[k]).all():
+        return False
+    cos = (poses / np.linalg.norm(poses, axis=1, keepdims=True)) @ unit(level[k])
+    if float(cos.max()) >= float(np.cos(np.radians(EDGE_POSE_DEG))):
+        return False
+    c, r, size = _match_among(trace, reps, 0, period)
+    return not np.isnan(c) and not _like_a_rep(r, size)
 
 
 def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: Sequence[Pose] = ()) -> DetectedSet:
