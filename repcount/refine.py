@@ -94,7 +94,9 @@ def _rep_around(turn_s: float, period_s: float, confidence: float) -> Rep:
 def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: Sequence[Pose]) -> DetectedSet:
     """Count the rep the start of the data cut: a recording that begins in motion (no still pose before the
     set), ``CUT_REP_PERIODS`` periods before the first counted turnaround, with rep-sized motion there; or
-    drop a first "rep" that is the move into the set's pose (`_setup_move`), with which the recording began.
+    drop a first "rep" that is the move into the set's pose (`_setup_move`), with which the recording began,
+    and rate the set without it (`with_confidence`; the set is the bout's first, with nothing before it, and a
+    following set's edge is not known here).
 
     A set recorded from rest never starts like this; a recording trimmed to the exercise often starts in
     the middle of the first rep, whose second half alone does not make a wave like the others, or with the
@@ -106,7 +108,7 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     period = _period_s(found.reps)
     if _setup_move(found, trace):
         reps = found.reps[1:]
-        return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
+        return with_confidence(DetectedSet(reps[0].start_s, found.end_s, reps, found.confidence), trace, -np.inf, np.inf)
     lead = turns[0] - data_start_s
     if not CUT_REP_PERIODS[0] * period <= lead <= CUT_REP_PERIODS[1] * period:
         return found
