@@ -18,8 +18,9 @@ Nothing here changes the sets: a count shown that the sets do not confirm is wit
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -142,6 +143,44 @@ def _is_turn(t_s: float, turns_s: list[float]) -> bool:
     return any(abs(t_s - turns_s[j]) < 1e-9 for j in (k - 1, k) if 0 <= j < len(turns_s))
 
 
+@dataclass(frozen=True)
+class Extension:
+    """What a later wave must be like to show as one more rep of a confirmed set (`extra_reps`): its sign, a
+    spacing of ``EXTEND_PERIODS`` rep periods (s) after the set's last turnaround (s), and ``EXTEND_SPREAD``
+    alike in peak (g) and area (g s) to its median rep wave."""
+
+    sign: int
+    last_turn_s: float
+    period_s: float
+    peak_g: float
+    area_gs: float
+
+
+def extension(waves: Sequence[Wave], last: DetectedSet) -> Extension | None:
+    """How a confirmed set would go on (see `Extension`), or None if fewer than two of its turnarounds are waves."""
+    turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
+    first = bisect_left(waves, turns[0] - 1e-9, key=lambda w: w.peak_s)  # waves peak in time order
+    run = [w for w in waves[first:] if _is_turn(w.peak_s, turns)]
+    if len(run) < 2:
+        return None
+    return Extension(run[0].sign, turns[-1], float(np.median(np.diff(turns))),
+                     float(np.median([w.peak_g for w in run])), float(np.median([w.area_gs for w in run])))
+
+
+def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
+    """The later waves of the set's sign that follow its last rep like reps (see `Extension`), up to the first
+    that does not."""
+    prev_s, extra = ext.last_turn_s, 0
+    first = bisect_right(waves, ext.last_turn_s, key=lambda w: w.peak_s)
+    for w in (w for w in waves[first:] if w.sign == ext.sign):
+        fits = EXTEND_PERIODS[0] <= (w.peak_s - prev_s) / ext.period_s <= EXTEND_PERIODS[1]
+        alike = _near(w.peak_g, ext.peak_g, EXTEND_SPREAD) and _near(w.area_gs, ext.area_gs, EXTEND_SPREAD)
+        if not (fits and alike and not w.walking):
+            break
+        prev_s, extra = w.peak_s, extra + 1
+    return extra
+
+
 def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     """Reps to show beyond a confirmed set while it goes on: later waves of the set's sign that follow its
     last rep like reps (a rep after a long pause, a slow grinder) before `find_sets` takes them in.
@@ -159,18 +198,5 @@ def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     int
         Reps to add to the confirmed count; withdrawn (a retraction) if the set does not take them in.
     """
-    turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
-    run = [w for w in waves if _is_turn(w.peak_s, turns)]
-    if len(run) < 2:
-        return 0
-    period_s = float(np.median(np.diff(turns)))
-    peak_g = float(np.median([w.peak_g for w in run]))
-    area_gs = float(np.median([w.area_gs for w in run]))
-    prev_s, extra = turns[-1], 0
-    for w in (w for w in waves if w.sign == run[0].sign and w.peak_s > turns[-1]):
-        fits = EXTEND_PERIODS[0] <= (w.peak_s - prev_s) / period_s <= EXTEND_PERIODS[1]
-        alike = _near(w.peak_g, peak_g, EXTEND_SPREAD) and _near(w.area_gs, area_gs, EXTEND_SPREAD)
-        if not (fits and alike and not w.walking):
-            break
-        prev_s, extra = w.peak_s, extra + 1
-    return extra
+    ext = extension(waves, last)
+    return 0 if ext is None else extended_reps(waves, ext)
