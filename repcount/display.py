@@ -147,24 +147,31 @@ def _is_turn(t_s: float, turns_s: list[float]) -> bool:
 class Extension:
     """What a later wave must be like to show as one more rep of a confirmed set (`extra_reps`): its sign, a
     spacing of ``EXTEND_PERIODS`` rep periods (s) after the set's last turnaround (s), and ``EXTEND_SPREAD``
-    alike in peak (g) and area (g s) to its median rep wave."""
+    alike in peak (g) and area (g s) to its median rep wave. With ``strokes`` the set's reps were each two waves
+    of its sign (hops: `repcount.runs` keeps one a rep), and a wave sooner than a rep period on is the rep's other
+    stroke, passed over."""
 
     sign: int
     last_turn_s: float
     period_s: float
     peak_g: float
     area_gs: float
+    strokes: bool = False
 
 
-def extension(waves: Sequence[Wave], last: DetectedSet) -> Extension | None:
-    """How a confirmed set would go on (see `Extension`), or None if fewer than two of its turnarounds are waves."""
+def extension(waves: Sequence[Wave], last: DetectedSet, *, strokes: bool = False) -> Extension | None:
+    """How a confirmed set would go on (see `Extension`; ``strokes``: check if its reps took two waves of its
+    sign each), or None if fewer than two of its turnarounds are waves."""
     turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
     first = bisect_left(waves, turns[0] - 1e-9, key=lambda w: w.peak_s)  # waves peak in time order
-    run = [w for w in waves[first:] if _is_turn(w.peak_s, turns)]
+    end = bisect_right(waves, turns[-1] + 1e-9, key=lambda w: w.peak_s)
+    run = [w for w in waves[first:end] if _is_turn(w.peak_s, turns)]
     if len(run) < 2:
         return None
-    return Extension(run[0].sign, turns[-1], float(np.median(np.diff(turns))),
-                     float(np.median([w.peak_g for w in run])), float(np.median([w.area_gs for w in run])))
+    sign = run[0].sign
+    two = strokes and sum(w.sign == sign for w in waves[first:end]) >= 1.5 * len(run)  # most reps took two
+    return Extension(sign, turns[-1], float(np.median(np.diff(turns))), float(np.median([w.peak_g for w in run])),
+                     float(np.median([w.area_gs for w in run])), two)
 
 
 def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
@@ -173,7 +180,10 @@ def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
     prev_s, extra = ext.last_turn_s, 0
     first = bisect_right(waves, ext.last_turn_s, key=lambda w: w.peak_s)
     for w in (w for w in waves[first:] if w.sign == ext.sign):
-        fits = EXTEND_PERIODS[0] <= (w.peak_s - prev_s) / ext.period_s <= EXTEND_PERIODS[1]
+        spacing = (w.peak_s - prev_s) / ext.period_s
+        if ext.strokes and spacing < EXTEND_PERIODS[0]:
+            continue
+        fits = EXTEND_PERIODS[0] <= spacing <= EXTEND_PERIODS[1]
         alike = _near(w.peak_g, ext.peak_g, EXTEND_SPREAD) and _near(w.area_gs, ext.area_gs, EXTEND_SPREAD)
         if not (fits and alike and not w.walking):
             break

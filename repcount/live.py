@@ -184,7 +184,8 @@ class RepCounter:
         provisional reps at the bout's end). The sets found when the bout closes are not affected."""
         if len(waves) < LONG_BOUT_WAVES or len(waves) >= self._recount_n:
             self._shown = self._find(bout, waves, rated=False)
-            self._extension = extension(waves, self._shown[-1]) if self._shown else None
+            long = len(waves) >= LONG_BOUT_WAVES  # its count goes on along hops too (two strokes a rep)
+            self._extension = extension(waves, self._shown[-1], strokes=long) if self._shown else None
             self._recount_n = len(waves) + len(waves) // RECOUNT_SHARE
         if self._shown:
             extra = extended_reps(waves, self._extension) if self._extension is not None else 0
