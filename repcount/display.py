@@ -11,7 +11,8 @@ So the display also shows:
   posture: lying down on the bench, bending over the bar), one long wave. The first rep stays shown while its
   waves are recent;
 - after (`extra_reps`): each later wave of the set's sign that follows its last rep within a few rep periods
-  and is alike in size to its reps.
+  and is alike in size to its reps. Between the searches of a long bout (`repcount.live.LONG_BOUT_WAVES`) the
+  count goes on this way from the last search (`extension`, `extended_reps`), along a set of hops too.
 
 Nothing here changes the sets: a count shown that the sets do not confirm is withdrawn as a retraction.
 """
@@ -179,7 +180,7 @@ def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
     that does not."""
     prev_s, extra = ext.last_turn_s, 0
     first = bisect_right(waves, ext.last_turn_s, key=lambda w: w.peak_s)
-    for w in (w for w in waves[first:] if w.sign == ext.sign):
+    for w in (waves[i] for i in range(first, len(waves)) if waves[i].sign == ext.sign):  # no copy of the rest
         spacing = (w.peak_s - prev_s) / ext.period_s
         if ext.strokes and spacing < EXTEND_PERIODS[0]:
             continue

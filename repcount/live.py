@@ -7,8 +7,10 @@ or after a gap) start once its first grid samples are in, which set their level 
 chunking. Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
-a few dozen) and reports the running count; a count that drops (held back for one lobe, as the next one often
-brings it back) is reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
+a few dozen; a long one, an unbroken jog, only each time it has grown by ``1 / RECOUNT_SHARE``, its count going
+on from the last search in between, so that the work per lobe, on average, does not grow with the bout) and
+reports the running count; a count that drops (held back for one lobe, as the next one often brings it back) is
+reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
 confirms it: provisional reps before a set is confirmed (the first once it has gone out and come back) and reps
 after a pause; if the bout then closes without a set, the drop to zero is a retraction too, and reps shown
 beyond the final count are withdrawn before the set ends.
@@ -180,13 +182,14 @@ class RepCounter:
         """The count to show: the sets `find_sets` finds in the open bout, the reps that follow the last one
         (`repcount.display`) or, with no set, the provisional reps. A long bout (``LONG_BOUT_WAVES``: an unbroken
         jog) is searched in full only once it has grown by ``1 / RECOUNT_SHARE``, so that the work per wave stays
-        bounded; in between, its count goes on from the last full one (the reps that follow its last set, or the
-        provisional reps at the bout's end). The sets found when the bout closes are not affected."""
-        if len(waves) < LONG_BOUT_WAVES or len(waves) >= self._recount_n:
+        bounded on average; in between, its count goes on from the last full one (the reps that follow its last
+        set, or the provisional reps at the bout's end). The sets found when the bout closes are not affected."""
+        long = len(waves) >= LONG_BOUT_WAVES
+        if not long or len(waves) >= self._recount_n:
             self._shown = self._find(bout, waves, rated=False)
-            long = len(waves) >= LONG_BOUT_WAVES  # its count goes on along hops too (two strokes a rep)
+            # in a long bout the count goes on along a set of hops too (two strokes a rep: `display.Extension`)
             self._extension = extension(waves, self._shown[-1], strokes=long) if self._shown else None
-            self._recount_n = len(waves) + len(waves) // RECOUNT_SHARE
+            self._recount_n = len(waves) + len(waves) // RECOUNT_SHARE if long else LONG_BOUT_WAVES
         if self._shown:
             extra = extended_reps(waves, self._extension) if self._extension is not None else 0
             return sum(s.n_reps for s in self._shown) + extra

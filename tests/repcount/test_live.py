@@ -104,8 +104,9 @@ def test_an_open_lobe_counts_once_it_has_passed_its_peak() -> None:
 def test_a_long_bout_is_searched_in_full_only_as_it_grows_by_a_share(monkeypatch: pytest.MonkeyPatch) -> None:
     """A jog is one unbroken bout of ~1000 waves. Searching it in full at each lobe made the live cost grow with its
     length (a 10-min jog: 12 % of a core); now the waves handed to `find_sets` per new wave stay a few dozen
-    (about 2 * RECOUNT_SHARE: a full search each time the bout grew by 1/16) instead of the bout's length (~850
-    per new wave before). The sets are those offline, and whatever was shown during the jog is withdrawn."""
+    (about RECOUNT_SHARE / ln 2 over the bout's second half: a full search each time it grew by 1/16) instead of
+    the bout's length (~860 per new wave before). The sets are those offline, and whatever was shown during the
+    jog is withdrawn."""
     s = synth_session([("jog", 200, 10.0), ("squat", 8, 30.0)], placement="chest", fs_hz=50.0,
                       rng=np.random.default_rng(0))  # a hard jog: shown as a set of hops until 2 minutes have passed
     searched: list[int] = []
