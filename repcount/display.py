@@ -161,8 +161,28 @@ class Extension:
 
 
 def extension(waves: Sequence[Wave], last: DetectedSet, *, strokes: bool = False) -> Extension | None:
-    """How a confirmed set would go on (see `Extension`; ``strokes``: check if its reps took two waves of its
-    sign each), or None if fewer than two of its turnarounds are waves."""
+    """How a confirmed set would go on (see `Extension`).
+
+    Parameters
+    ----------
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`).
+    last : DetectedSet
+        The last set `find_sets` confirmed in the bout.
+    strokes : bool
+        Check whether its reps took two waves of its sign each (most of them), so that the other is passed over.
+
+    Returns
+    -------
+    Extension or None
+        None if fewer than two of its turnarounds are waves.
+
+    Examples
+    --------
+    >>> from repcount.results import Rep
+    >>> extension([], DetectedSet(0.0, 3.0, (Rep(0.0, 1.0, 2.0, 1.0), Rep(1.0, 2.0, 3.0, 1.0)), 1.0)) is None
+    True
+    """
     turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
     first = bisect_left(waves, turns[0] - 1e-9, key=lambda w: w.peak_s)  # waves peak in time order
     end = bisect_right(waves, turns[-1] + 1e-9, key=lambda w: w.peak_s)
@@ -176,8 +196,26 @@ def extension(waves: Sequence[Wave], last: DetectedSet, *, strokes: bool = False
 
 
 def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
-    """The later waves of the set's sign that follow its last rep like reps (see `Extension`), up to the first
-    that does not."""
+    """Reps to show beyond a confirmed set: its later waves that follow its last rep like reps (see
+    `Extension`), up to the first that does not.
+
+    Parameters
+    ----------
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`), which may have grown since ``ext`` was made.
+    ext : Extension
+        How the set would go on (`extension`).
+
+    Returns
+    -------
+    int
+        Reps to add to the confirmed count.
+
+    Examples
+    --------
+    >>> extended_reps([], Extension(1, 10.0, 2.0, 0.2, 0.1))
+    0
+    """
     prev_s, extra = ext.last_turn_s, 0
     first = bisect_right(waves, ext.last_turn_s, key=lambda w: w.peak_s)
     for w in (waves[i] for i in range(first, len(waves)) if waves[i].sign == ext.sign):  # no copy of the rest
