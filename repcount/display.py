@@ -11,15 +11,17 @@ So the display also shows:
   posture: lying down on the bench, bending over the bar), one long wave. The first rep stays shown while its
   waves are recent;
 - after (`extra_reps`): each later wave of the set's sign that follows its last rep within a few rep periods
-  and is alike in size to its reps.
+  and is alike in size to its reps. Between the searches of a long bout (`repcount.live.LONG_BOUT_WAVES`) the
+  count goes on this way from the last search (`extension`, `extended_reps`), along a set of hops too.
 
 Nothing here changes the sets: a count shown that the sets do not confirm is withdrawn as a retraction.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -142,6 +144,92 @@ def _is_turn(t_s: float, turns_s: list[float]) -> bool:
     return any(abs(t_s - turns_s[j]) < 1e-9 for j in (k - 1, k) if 0 <= j < len(turns_s))
 
 
+@dataclass(frozen=True)
+class Extension:
+    """What a later wave must be like to show as one more rep of a confirmed set (`extra_reps`): its sign, a
+    spacing of ``EXTEND_PERIODS`` rep periods (s) after the set's last turnaround (s), and ``EXTEND_SPREAD``
+    alike in peak (g) and area (g s) to its median rep wave. With ``strokes`` the set's reps were each two waves
+    of its sign (hops: `repcount.runs` keeps one a rep), and a wave sooner than a rep period on is the rep's other
+    stroke, passed over."""
+
+    sign: int
+    last_turn_s: float
+    period_s: float
+    peak_g: float
+    area_gs: float
+    strokes: bool = False
+
+
+def extension(waves: Sequence[Wave], last: DetectedSet, *, strokes: bool = False) -> Extension | None:
+    """How a confirmed set would go on (see `Extension`).
+
+    Parameters
+    ----------
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`).
+    last : DetectedSet
+        The last set `find_sets` confirmed in the bout.
+    strokes : bool
+        Check whether its reps took two waves of its sign each (most of them), so that the other is passed over.
+
+    Returns
+    -------
+    Extension or None
+        None if fewer than two of its turnarounds are waves.
+
+    Examples
+    --------
+    >>> from repcount.results import Rep
+    >>> extension([], DetectedSet(0.0, 3.0, (Rep(0.0, 1.0, 2.0, 1.0), Rep(1.0, 2.0, 3.0, 1.0)), 1.0)) is None
+    True
+    """
+    turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
+    first = bisect_left(waves, turns[0] - 1e-9, key=lambda w: w.peak_s)  # waves peak in time order
+    end = bisect_right(waves, turns[-1] + 1e-9, key=lambda w: w.peak_s)
+    run = [w for w in waves[first:end] if _is_turn(w.peak_s, turns)]
+    if len(run) < 2:
+        return None
+    sign = run[0].sign
+    two = strokes and sum(w.sign == sign for w in waves[first:end]) >= 1.5 * len(run)  # most reps took two
+    return Extension(sign, turns[-1], float(np.median(np.diff(turns))), float(np.median([w.peak_g for w in run])),
+                     float(np.median([w.area_gs for w in run])), two)
+
+
+def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
+    """Reps to show beyond a confirmed set: its later waves that follow its last rep like reps (see
+    `Extension`), up to the first that does not.
+
+    Parameters
+    ----------
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`), which may have grown since ``ext`` was made.
+    ext : Extension
+        How the set would go on (`extension`).
+
+    Returns
+    -------
+    int
+        Reps to add to the confirmed count.
+
+    Examples
+    --------
+    >>> extended_reps([], Extension(1, 10.0, 2.0, 0.2, 0.1))
+    0
+    """
+    prev_s, extra = ext.last_turn_s, 0
+    first = bisect_right(waves, ext.last_turn_s, key=lambda w: w.peak_s)
+    for w in (waves[i] for i in range(first, len(waves)) if waves[i].sign == ext.sign):  # no copy of the rest
+        spacing = (w.peak_s - prev_s) / ext.period_s
+        if ext.strokes and spacing < EXTEND_PERIODS[0]:
+            continue
+        fits = EXTEND_PERIODS[0] <= spacing <= EXTEND_PERIODS[1]
+        alike = _near(w.peak_g, ext.peak_g, EXTEND_SPREAD) and _near(w.area_gs, ext.area_gs, EXTEND_SPREAD)
+        if not (fits and alike and not w.walking):
+            break
+        prev_s, extra = w.peak_s, extra + 1
+    return extra
+
+
 def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     """Reps to show beyond a confirmed set while it goes on: later waves of the set's sign that follow its
     last rep like reps (a rep after a long pause, a slow grinder) before `find_sets` takes them in.
@@ -159,18 +247,5 @@ def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
     int
         Reps to add to the confirmed count; withdrawn (a retraction) if the set does not take them in.
     """
-    turns = [r.turn_s for r in last.reps]  # in time order, >= PERIOD_S[0] apart
-    run = [w for w in waves if _is_turn(w.peak_s, turns)]
-    if len(run) < 2:
-        return 0
-    period_s = float(np.median(np.diff(turns)))
-    peak_g = float(np.median([w.peak_g for w in run]))
-    area_gs = float(np.median([w.area_gs for w in run]))
-    prev_s, extra = turns[-1], 0
-    for w in (w for w in waves if w.sign == run[0].sign and w.peak_s > turns[-1]):
-        fits = EXTEND_PERIODS[0] <= (w.peak_s - prev_s) / period_s <= EXTEND_PERIODS[1]
-        alike = _near(w.peak_g, peak_g, EXTEND_SPREAD) and _near(w.area_gs, area_gs, EXTEND_SPREAD)
-        if not (fits and alike and not w.walking):
-            break
-        prev_s, extra = w.peak_s, extra + 1
-    return extra
+    ext = extension(waves, last)
+    return 0 if ext is None else extended_reps(waves, ext)

@@ -7,8 +7,10 @@ or after a gap) start once its first grid samples are in, which set their level 
 chunking. Only finished lobes reach the bout, and a
 bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
 sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
-a few dozen) and reports the running count; a count that drops (held back for one lobe, as the next one often
-brings it back) is reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
+a few dozen; a long one, an unbroken jog, only each time it has grown by ``1 / RECOUNT_SHARE``, its count going
+on from the last search in between, so that the work per lobe, on average, does not grow with the bout) and
+reports the running count; a count that drops (held back for one lobe, as the next one often brings it back) is
+reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
 confirms it: provisional reps before a set is confirmed (the first once it has gone out and come back) and reps
 after a pause; if the bout then closes without a set, the drop to zero is a retraction too, and reps shown
 beyond the final count are withdrawn before the set ends.
@@ -24,7 +26,7 @@ from repcount.filters import PRIME_N, START_N, FilterState, filter_step
 from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
-from repcount.display import extra_reps, provisional_reps
+from repcount.display import Extension, extended_reps, extension, provisional_reps
 from repcount.refine import at_movement_times
 from repcount.runs import Pose, Trace, Wave, merge_lobes
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
@@ -32,6 +34,8 @@ from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
 IDLE_TRACE_S = 20.0  # band-passed signal kept while no bout is open (a lobe being formed is shorter)
+LONG_BOUT_WAVES = 256  # an open bout of this many waves (lifting bouts hold up to ~170: set-up, a set, re-racking)
+RECOUNT_SHARE = 16  # has its running count redone in full only once it has grown by this share (1/16) of its waves
 
 
 def _join(a: GridChunk, b: GridChunk) -> GridChunk:
@@ -82,6 +86,9 @@ class RepCounter:
     _still: list[Pose] = field(default_factory=list)
     _traces: list[Trace] = field(default_factory=list)  # pieces of the trace, joined when it is read
     _count: int = 0
+    _shown: list[DetectedSet] = field(default_factory=list)  # the sets of the open bout's last full running count
+    _extension: Extension | None = None  # how its last set would go on
+    _recount_n: int = 0  # the open bout's waves at which its running count is next redone in full
     _data_start_s: float = -np.inf  # where the data (after the last long gap) begins
     _data_pose: Pose | None = None  # where it first moved, if it began at rest (briefly still: `START_STILL_N`)
     _held: bool = False  # a drop of the running count is being held back for one lobe
@@ -172,9 +179,20 @@ class RepCounter:
                 self._update_count(count, withdrawn=True)
 
     def _running_count(self, bout: list[Lobe], waves: list[Wave]) -> int:
-        found = self._find(bout, waves, rated=False)
-        if found:
-            return sum(s.n_reps for s in found) + extra_reps(waves, found[-1])
+        """The count to show: the sets `find_sets` finds in the open bout, the reps that follow the last one
+        (`repcount.display`) or, with no set, the provisional reps. A long bout (``LONG_BOUT_WAVES``: an unbroken
+        jog) is searched in full only once it has grown by ``1 / RECOUNT_SHARE``, so that the work per wave stays
+        bounded on average; in between, its count goes on from the last full one (the reps that follow its last
+        set, or the provisional reps at the bout's end). The sets found when the bout closes are not affected."""
+        long = len(waves) >= LONG_BOUT_WAVES
+        if not long or len(waves) >= self._recount_n:
+            self._shown = self._find(bout, waves, rated=False)
+            # in a long bout the count goes on along a set of hops too (two strokes a rep: `display.Extension`)
+            self._extension = extension(waves, self._shown[-1], strokes=long) if self._shown else None
+            self._recount_n = len(waves) + len(waves) // RECOUNT_SHARE if long else LONG_BOUT_WAVES
+        if self._shown:
+            extra = extended_reps(waves, self._extension) if self._extension is not None else 0
+            return sum(s.n_reps for s in self._shown) + extra
         return provisional_reps(waves, [t for t, _ in self._still], self._postures_s)
 
     def _look_early(self) -> None:
@@ -222,6 +240,7 @@ class RepCounter:
             self._keep_trace(end)
         self._bout = []
         self._waves = []
+        self._shown, self._extension, self._recount_n = [], None, 0
         self._held = False
         self._update_count(0, withdrawn=not found)
 

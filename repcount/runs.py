@@ -139,6 +139,8 @@ def _split_regular(idx: list[int], waves: Sequence[Wave]) -> list[int]:
             return idx
         gaps = np.diff([waves[i].peak_s for i in idx])
         refs = np.append(np.median(gaps), gaps if any_spacing else [])
+        refs = refs[np.sort(np.unique(refs, return_index=True)[1])]  # each spacing once, first as listed: a repeat
+        # gives the same stretch, so the first longest is the same (n spacings x n gaps was O(n^2) in a long bout)
         ok = (gaps[None, :] >= SPACING_RATIO[0] * refs[:, None]) & (gaps[None, :] <= SPACING_RATIO[1] * refs[:, None])
         starts, lengths = _longest_stretches(ok)
         best = int(np.argmax(lengths))  # the median's own run if no other is longer

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repcount import live
 from repcount.grid import GRID_FS_HZ
-from repcount.live import RepCounter
+from repcount.live import LONG_BOUT_WAVES, RECOUNT_SHARE, RepCounter
 from repcount.lobes import LobeState, open_lobe
+from repcount.results import DetectedSet
 from repcount.session import analyse_session
+from repcount.sets import find_sets
 from repcount.synth import synth_session
 
 from .chunks import feed
@@ -93,3 +99,28 @@ def test_an_open_lobe_counts_once_it_has_passed_its_peak() -> None:
     before_peak = LobeState(state.t_s[:25], x[:25], state.h_g[:25], state.step_g[:25], state.stride_g[:25],
                             state.level_g[:25], 0.0)
     assert open_lobe(before_peak) is None
+
+
+def test_a_long_bout_is_searched_in_full_only_as_it_grows_by_a_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A jog is one unbroken bout of ~1000 waves. Searching it in full at each lobe made the live cost grow with its
+    length (a 10-min jog: 12 % of a core); now the waves handed to `find_sets` per new wave stay a few dozen
+    (about RECOUNT_SHARE / ln 2 over the bout's second half: a full search each time it grew by 1/16) instead of
+    the bout's length (~860 per new wave before). The sets are those offline, and whatever was shown during the
+    jog is withdrawn."""
+    s = synth_session([("jog", 200, 10.0), ("squat", 8, 30.0)], placement="chest", fs_hz=50.0,
+                      rng=np.random.default_rng(0))  # a hard jog: shown as a set of hops until 2 minutes have passed
+    searched: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> list[DetectedSet]:
+        searched.append(len(kwargs["waves"]))
+        return find_sets(*args, **kwargs)
+
+    monkeypatch.setattr(live, "find_sets", counting)
+    counter = feed(s.t_s, s.acc_g, [5])
+    n = max(searched)
+    assert n > 3 * LONG_BOUT_WAVES  # the jog is one long bout
+    later = sum(k for k in searched if k >= n // 2)
+    assert later <= 3 * RECOUNT_SHARE * (n - n // 2)
+    assert counter.sets == analyse_session(s.t_s, s.acc_g) and [d.n_reps for d in counter.sets] == [8]
+    jog = [e for e in counter.events if e.t_s < s.sets[0].start_s]
+    assert max(e.count for e in jog) > 100 and jog[-1].count == 0 and jog[-1].retracted

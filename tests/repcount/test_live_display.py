@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repcount.display import extra_reps, provisional_reps
+from repcount.display import extended_reps, extension, extra_reps, provisional_reps
 from repcount.live import RepCounter
 from repcount.lobes import Lobe
 from repcount.runs import merge_lobes
@@ -56,6 +56,20 @@ def test_a_rep_after_a_pause_is_shown_before_the_set_takes_it_in() -> None:
     assert extra_reps(merge_lobes([*bout, _lobe(1, 13.0)]), confirmed) == 1  # 5 s = 1.7 rep periods after the last rep
     assert extra_reps(merge_lobes([*bout, _lobe(1, 20.0)]), confirmed) == 0  # too long after it
     assert extra_reps(merge_lobes([*bout, _lobe(1, 13.0, peak_g=0.6)]), confirmed) == 0  # unlike the reps
+
+
+def test_in_a_long_bout_a_set_of_hops_goes_on_one_rep_per_two_strokes() -> None:
+    """Between the full searches of a long bout (repcount.live.LONG_BOUT_WAVES) the count goes on from the last
+    set found: a set of hops on the trunk keeps one wave of its sign per rep of two, so the other is passed over."""
+    hops = [_lobe(1 if k % 2 == 0 else -1, 2.0 + 0.25 * k, half_s=0.1) for k in range(40)]  # a wave each 0.25 s
+    waves = merge_lobes(hops)
+    confirmed = _set([2.0 + 1.0 * k for k in range(6)])  # one rep a second: every other wave of its sign
+    assert extra_reps(waves, confirmed) == 0  # the next wave of its sign comes half a rep on
+    ext = extension(waves, confirmed, strokes=True)
+    assert ext is not None and ext.strokes and extended_reps(waves, ext) == 4  # 8.0, 9.0, 10.0, 11.0 s
+    one_each = sorted([*hops[::4], *[_lobe(-1, 2.5 + k, half_s=0.1) for k in range(10)]], key=lambda lb: lb.peak_s)
+    steady = extension(merge_lobes(one_each), confirmed, strokes=True)
+    assert steady is not None and not steady.strokes  # one wave of its sign a rep: nothing to pass over
 
 
 def _shown_then_final(counter: RepCounter) -> tuple[int, int]:
