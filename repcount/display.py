@@ -10,9 +10,9 @@ So the display also shows:
   set-up motion (walking, which also raises the lobe threshold so that the way out may not show, or a new
   posture: lying down on the bench, bending over the bar), one long wave. The first rep stays shown while its
   waves are recent;
-- after (`extra_reps`): each later wave of the set's sign that follows its last rep within a few rep periods
-  and is alike in size to its reps. Between the searches of a long bout (`repcount.live.LONG_BOUT_WAVES`) the
-  count goes on this way from the last search (`extension`, `extended_reps`), along a set of hops too.
+- after (`extension`, `extended_reps`): each later wave of the set's sign that follows its last rep within a
+  few rep periods and is alike in size to its reps. Between the searches of a long bout
+  (`repcount.live.LONG_BOUT_WAVES`) the count goes on this way from the last search, along a set of hops too.
 
 Nothing here changes the sets: a count shown that the sets do not confirm is withdrawn as a retraction.
 """
@@ -146,9 +146,10 @@ def _is_turn(t_s: float, turns_s: list[float]) -> bool:
 
 @dataclass(frozen=True)
 class Extension:
-    """What a later wave must be like to show as one more rep of a confirmed set (`extra_reps`): its sign, a
-    spacing of ``EXTEND_PERIODS`` rep periods (s) after the set's last turnaround (s), and ``EXTEND_SPREAD``
-    alike in peak (g) and area (g s) to its median rep wave. With ``strokes`` the set's reps were each two waves
+    """What a later wave must be like to show as one more rep of a confirmed set while it goes on (a rep after a
+    long pause, a slow grinder), before `find_sets` takes it in: its sign, a spacing of ``EXTEND_PERIODS`` rep
+    periods (s) after the set's last turnaround (s), and ``EXTEND_SPREAD`` alike in peak (g) and area (g s) to
+    its median rep wave. With ``strokes`` the set's reps were each two waves
     of its sign (hops: `repcount.runs` keeps one a rep), and a wave sooner than a rep period on is the rep's other
     stroke, passed over."""
 
@@ -229,23 +230,3 @@ def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:
         prev_s, extra = w.peak_s, extra + 1
     return extra
 
-
-def extra_reps(waves: Sequence[Wave], last: DetectedSet) -> int:
-    """Reps to show beyond a confirmed set while it goes on: later waves of the set's sign that follow its
-    last rep like reps (a rep after a long pause, a slow grinder) before `find_sets` takes them in.
-
-    Parameters
-    ----------
-    waves : sequence of Wave
-        The open bout's lobes merged (`repcount.runs.merge_lobes`; the last lobe may still be open, seen once
-        past its peak).
-    last : DetectedSet
-        The last set `find_sets` confirmed in the bout.
-
-    Returns
-    -------
-    int
-        Reps to add to the confirmed count; withdrawn (a retraction) if the set does not take them in.
-    """
-    ext = extension(waves, last)
-    return 0 if ext is None else extended_reps(waves, ext)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from repcount.display import extended_reps, extension, extra_reps, provisional_reps
+from repcount.display import extended_reps, extension, provisional_reps
 from repcount.live import RepCounter
 from repcount.lobes import Lobe
-from repcount.runs import merge_lobes
+from repcount.runs import Wave, merge_lobes
 from repcount.results import DetectedSet, Rep
 from repcount.synth import synth_set
 
@@ -44,6 +44,11 @@ def test_walking_is_not_shown_as_reps() -> None:
     assert provisional_reps(merge_lobes(lobes), still_s=[2.0]) == 0
 
 
+def _extra(waves: list[Wave], last: DetectedSet) -> int:
+    ext = extension(waves, last)
+    return 0 if ext is None else extended_reps(waves, ext)
+
+
 def _set(turns: list[float]) -> DetectedSet:
     return DetectedSet(turns[0] - 1.0, turns[-1] + 1.0, tuple(Rep(t - 1.0, t, t + 1.0, 1.0) for t in turns), 1.0)
 
@@ -53,9 +58,9 @@ def test_a_rep_after_a_pause_is_shown_before_the_set_takes_it_in() -> None:
     between = [_lobe(-1, t) for t in (3.5, 6.5, 9.5)]
     confirmed = _set([2.0, 5.0, 8.0])
     bout = sorted(reps + between, key=lambda lb: lb.peak_s)
-    assert extra_reps(merge_lobes([*bout, _lobe(1, 13.0)]), confirmed) == 1  # 5 s = 1.7 rep periods after the last rep
-    assert extra_reps(merge_lobes([*bout, _lobe(1, 20.0)]), confirmed) == 0  # too long after it
-    assert extra_reps(merge_lobes([*bout, _lobe(1, 13.0, peak_g=0.6)]), confirmed) == 0  # unlike the reps
+    assert _extra(merge_lobes([*bout, _lobe(1, 13.0)]), confirmed) == 1  # 5 s = 1.7 rep periods after the last rep
+    assert _extra(merge_lobes([*bout, _lobe(1, 20.0)]), confirmed) == 0  # too long after it
+    assert _extra(merge_lobes([*bout, _lobe(1, 13.0, peak_g=0.6)]), confirmed) == 0  # unlike the reps
 
 
 def test_in_a_long_bout_a_set_of_hops_goes_on_one_rep_per_two_strokes() -> None:
@@ -64,7 +69,7 @@ def test_in_a_long_bout_a_set_of_hops_goes_on_one_rep_per_two_strokes() -> None:
     hops = [_lobe(1 if k % 2 == 0 else -1, 2.0 + 0.25 * k, half_s=0.1) for k in range(40)]  # a wave each 0.25 s
     waves = merge_lobes(hops)
     confirmed = _set([2.0 + 1.0 * k for k in range(6)])  # one rep a second: every other wave of its sign
-    assert extra_reps(waves, confirmed) == 0  # the next wave of its sign comes half a rep on
+    assert _extra(waves, confirmed) == 0  # the next wave of its sign comes half a rep on
     ext = extension(waves, confirmed, strokes=True)
     assert ext is not None and ext.strokes and extended_reps(waves, ext) == 4  # 8.0, 9.0, 10.0, 11.0 s
     one_each = sorted([*hops[::4], *[_lobe(-1, 2.5 + k, half_s=0.1) for k in range(10)]], key=lambda lb: lb.peak_s)
