@@ -76,7 +76,7 @@ def test_live_equals_offline_with_jogging() -> None:
 STAIR_LIFTS = {"chest": ("squat", "deadlift"), "upper_arm": ("curl", "overhead_press"), "thigh": ("lunge", "squat")}
 
 
-@pytest.mark.parametrize(("placement", "seed"), [("chest", 1), ("chest", 5), ("upper_arm", 6), ("thigh", 1), ("thigh", 5)])
+@pytest.mark.parametrize(("placement", "seed"), [("chest", 3), ("chest", 5), ("upper_arm", 6), ("thigh", 3), ("thigh", 5)])
 def test_climbing_stairs_between_sets_gives_only_the_lifted_sets(placement: str, seed: int) -> None:
     """Steps on stairs (~1.5-1.9 Hz) leak into the stride band almost as much as into the step band (their
     ratio read 1.2-1.4, under the 2 asked of quicker gaits): each of these sessions gave a false set of 11-33
