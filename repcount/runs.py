@@ -51,9 +51,12 @@ WALK_STEP_RATIO = 1.5  # magnitude bouncing at twice the swing rate, this much m
 WALK_MIN_STEP_G = 0.03
 WALK_STEP_PEAK = 0.3  # and bouncing by at least this fraction of the lobe itself
 WALK_MAX_STEP_G = 0.5  # but footfalls of walking shake a worn sensor less than this (RMS): more is jumping or a swing
-LOCO_STEP_RATIO = (1.2, 2.0)  # a run's magnitude bounces this much more in the step band than in the stride band
+LOCO_STEP_RATIO = (1.0, 2.0)  # a run's magnitude bounces this much more in the step band than in the stride band
 LOCO_SYMMETRY = 0.7  # (within these bounds, this fraction of what steps alone show through the two bands at the run's
-# cadence: slow steps, ~1.5 Hz on stairs, pass the stride band almost as well as the step band): the
+# cadence: slow steps, ~1.5 Hz on stairs, pass the stride band as well as the step band, so at least as much, not
+# more, is asked there: footfalls at 1.49 Hz alone read 1.1): the
+LOCO_SHORT_MIN_RATIO = 1.2  # (but a run shorter than SHORT_RUN, a few waves of a lift whose harmonics read alike in
+# the two bands, must bounce clearly more at the steps): the
 LOCO_MIN_STEP_G = 0.08  # footfalls of steady locomotion (left and right alike), when the bounce is at least this
 LOCO_SLOW_MIN_STEP_G = 0.12  # (this, and under WALK_MAX_STEP_G, where the ratio is relaxed: a lift's harmonics
 # reach the step band too)
@@ -414,8 +417,9 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     no oftener than strides (counting any it skipped: the hops of a jumping jack on the trunk are thinned to one a
     rep), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
     steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band almost as much as into the step band,
-    so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), if it is
-    clearly footfalls (a quick lift's harmonics reach the step band too). Waves as quick as steps (hops on the
+    so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), to no more in
+    one band than the other at ~1.5 Hz where the run is not short (``SHORT_RUN``), if it is clearly footfalls (a
+    quick lift's harmonics reach the step band too). Waves as quick as steps (hops on the
     trunk) are strides only where the run goes on into a long walk at its cadence (`_amid_walking`), or where
     they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk bouncing like jumping
     jacks). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep as
@@ -423,7 +427,8 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     step = float(np.median([waves[i].step_g for i in run]))
     stride = float(np.median([waves[i].stride_g for i in run]))
     period_s = float(np.median(np.diff([waves[i].peak_s for i in run])))
-    ratio = float(np.clip(LOCO_SYMMETRY * _band_ratio(2.0 / period_s), *LOCO_STEP_RATIO))
+    least = LOCO_STEP_RATIO[0] if len(run) >= SHORT_RUN else LOCO_SHORT_MIN_RATIO
+    ratio = float(np.clip(LOCO_SYMMETRY * _band_ratio(2.0 / period_s), least, LOCO_STEP_RATIO[1]))
     footfalls = LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO[1] * stride)
     walked = WALK_MAX_STEP_G > step >= max(LOCO_SLOW_MIN_STEP_G, ratio * stride)  # slow steps, no flight
     if not (footfalls or walked):

@@ -3,7 +3,9 @@
 A rigid-body model: the body (or forearm) follows a pose trajectory (vertical and forward displacement, pitch
 and roll) and the sensor, mounted at an arbitrary fixed orientation, reads specific force ``a - g`` in g. Reps
 follow a minimum-jerk profile with per-rep tempo and range jitter and fatigue; sessions add walking between
-stations, standing, set-up and re-rack motion, breathing, fidgeting, sensor noise and 1 mg quantisation.
+stations, standing, set-up and re-rack motion, fidgeting, sensor noise and 1 mg quantisation. Breathing and slow
+postural sway run on through the whole recording, sets included, as one continuous motion; every other movement
+starts from the pose and the velocity the last one left, so the body never jumps.
 Everything is simulated at 200 Hz and block-averaged to the requested rate (the sensor's own anti-alias filter).
 """
 
@@ -13,11 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import lfilter
 
 G_M_S2 = 9.80665
 SIM_FS_HZ = 200.0
 ARM_ONLY_CHEST_SCALE = 0.25
 RANGE_G = 8.0  # full scale of a wearable's accelerometer (a flung arm can exceed it)
+BREATH_DEG = 0.6  # the trunk's tilt with each breath (amplitude)
+BREATH_HZ = (0.2, 0.3)  # breaths a second at rest, drifting by ~10 % around a value drawn per recording
+BREATH_MIN_S = 2.0  # in a set, one breath a rep, or every few reps when they are quicker than this
+BREATH_ENTRY_S = 2.0  # the breathing falls into step with the reps over this long before the first
+SWAY_DEG = 0.3  # slow postural sway (standard deviation), half of it in roll
+SWAY_TAU_S = 2.0  # its correlation time
+REP_LEAN_JITTER = 0.2  # share of a rep's roll that changes from rep to rep (the rest is the lifter's own lean)
 
 
 @dataclass(frozen=True)
@@ -205,22 +215,76 @@ def _n(seconds: float) -> int:
     return max(int(round(seconds * SIM_FS_HZ)), 1)
 
 
-def _hold(track: _Track, seconds: float, rng: np.random.Generator, *, sway_deg: float = 0.4) -> None:
-    """Stand (or lie) still: breathing and slow postural sway around the current pose."""
+def _fade(t: np.ndarray, ramp_s: float) -> np.ndarray:
+    """Envelope rising smoothly (minimum jerk) from 0 to 1 over ``ramp_s`` at the start and back at the end."""
+    u = np.clip(np.minimum(t, t[-1] - t) / ramp_s, 0.0, 1.0)
+    out: np.ndarray = 10 * u**3 - 15 * u**4 + 6 * u**5
+    return out
+
+
+def _bump(n: int) -> np.ndarray:
+    """0 -> 1 -> 0 over ``n`` samples, starting and ending at rest (zero value and slope)."""
+    out: np.ndarray = np.sin(np.pi * np.arange(n) / max(n - 1, 1)) ** 2
+    return out
+
+
+def _hold(track: _Track, seconds: float) -> None:
+    """Stand (or lie) still at the current pose (breathing and sway are added over the whole recording)."""
     n = _n(seconds)
-    t = np.arange(n) / SIM_FS_HZ
     pitch0, roll0 = track.last_pose()
-    breath = np.radians(0.6) * np.sin(2 * np.pi * rng.uniform(0.2, 0.3) * t + rng.uniform(0, 6.3))
-    sway = np.radians(sway_deg) * np.cumsum(rng.normal(0, 1, n)) / np.sqrt(n)
     zero = np.zeros(n)
-    track.append(zero, zero, pitch0 + breath + sway, roll0 + 0.5 * sway)
+    track.append(zero, zero, pitch0 + zero, roll0 + zero)
+
+
+def _slow_noise(n: int, tau_s: float, rng: np.random.Generator) -> np.ndarray:
+    """Unit-variance Gaussian noise low-passed twice with time constant ``tau_s`` (smooth, stationary)."""
+    a = np.exp(-1.0 / (tau_s * SIM_FS_HZ))
+    warm = int(10 * tau_s * SIM_FS_HZ)
+    x = lfilter([1 - a], [1, -a], lfilter([1 - a], [1, -a], rng.normal(0.0, 1.0, n + warm)))[warm:]
+    out: np.ndarray = x / np.sqrt((1 - a) ** 4 * (1 + a * a) / (1 - a * a) ** 3)
+    return out
+
+
+def _breath_phase(n: int, sets: Sequence[Sequence[tuple[float, float, float]]], rng: np.random.Generator) -> np.ndarray:
+    """Breathing phase (rad) per sample: free at a slowly drifting rate at rest; in a set in step with the reps
+    (a lifter breathes out through each lift: one breath a rep, or every few quick reps) at a phase of the
+    lifter's own, falling into step over `BREATH_ENTRY_S` before the first rep (``sets``: rep times)."""
+    rate_hz = rng.uniform(*BREATH_HZ) * (1 + 0.1 * np.tanh(_slow_noise(n, 20.0, rng)))
+    start_rad = rng.uniform(0, 2 * np.pi)
+    for reps in sets:
+        bounds_s = np.array([r[0] for r in reps] + [reps[-1][2]])
+        per = int(np.ceil(BREATH_MIN_S / np.mean(np.diff(bounds_s))))
+        at = np.minimum(np.round(bounds_s[::per] * SIM_FS_HZ).astype(int), n - 1)
+        entry = max(at[0] - _n(BREATH_ENTRY_S), 0)
+        phase_entry = start_rad + 2 * np.pi * np.sum(rate_hz[:entry]) / SIM_FS_HZ
+        lock = rng.uniform(0, 2 * np.pi)
+        first = lock + 2 * np.pi * np.ceil((phase_entry + np.pi / 2 - lock) / (2 * np.pi))  # a quarter breath or more
+        turns = np.concatenate([[(first - phase_entry) / (2 * np.pi)], np.ones(len(at) - 1)])
+        for a, b, k in zip(np.concatenate([[entry], at[:-1]]), at, turns, strict=True):
+            rate_hz[a:b] = k * SIM_FS_HZ / max(b - a, 1)
+    out: np.ndarray = start_rad + 2 * np.pi * np.cumsum(rate_hz) / SIM_FS_HZ
+    return out
+
+
+def _body_sway(
+    n: int, sets: Sequence[Sequence[tuple[float, float, float]]], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Breathing and postural sway for a whole recording: pitch and roll (rad) to add to the pose tracks.
+
+    One breathing oscillation runs through rest and sets alike (`_breath_phase`), and the body sways slowly
+    about its pose, so a rep's start and return pose vary smoothly from rep to rep.
+    """
+    phase = _breath_phase(n, sets, rng)
+    depth = 1 + 0.2 * np.tanh(_slow_noise(n, 10.0, rng))
+    sway = np.radians(SWAY_DEG) * _slow_noise(n, SWAY_TAU_S, rng)
+    return np.radians(BREATH_DEG) * depth * np.sin(phase) + sway, 0.5 * sway
 
 
 def _move_to(track: _Track, pitch_deg: float, seconds: float, rng: np.random.Generator) -> None:
     """Change posture (lie down, bend over, stand up) with a small bump in height."""
     n = _n(seconds)
     pitch0, roll0 = track.last_pose()
-    bump = 0.05 * np.sin(np.pi * np.arange(n) / n) * rng.uniform(0.5, 1.5)
+    bump = 0.05 * _bump(n) * rng.uniform(0.5, 1.5)
     track.append(bump, np.zeros(n), _ramp(pitch0, np.radians(pitch_deg), n), _ramp(roll0, 0.0, n))
 
 
@@ -230,7 +294,7 @@ def _walk(track: _Track, seconds: float, rng: np.random.Generator, placement: st
     t = np.arange(n) / SIM_FS_HZ
     step_hz = rng.uniform(1.7, 2.1)
     pitch0, _ = track.last_pose()
-    env = np.clip(np.minimum(t, t[-1] - t) / 0.8, 0, 1)
+    env = _fade(t, 0.8)
     up = env * 0.025 * np.sin(2 * np.pi * step_hz * t)
     for t_step in np.arange(rng.uniform(0, 0.5), t[-1], 1.0 / step_hz):  # heel strikes: sharp, broadband
         up += env * rng.uniform(0.002, 0.004) * np.exp(-0.5 * ((t - t_step) / 0.025) ** 2)
@@ -263,7 +327,7 @@ def _locomote(track: _Track, seconds: float, rng: np.random.Generator, placement
     drift = np.cumsum(rng.normal(0, 1, n)) / np.sqrt(SIM_FS_HZ * 30.0)
     step_hz = rng.uniform(*gait.step_hz) * (1 + 0.02 * np.tanh(drift))
     phase = 2 * np.pi * np.cumsum(step_hz) / SIM_FS_HZ + rng.uniform(0, 2 * np.pi)
-    env = np.clip(np.minimum(t, t[-1] - t) / 1.5, 0, 1)  # speeding up and slowing down
+    env = _fade(t, 1.5)  # speeding up and slowing down
     up = env * _footfalls(phase, rng.uniform(*gait.stance), rng.uniform(*gait.bounce))
     mean_deg, swing_deg = gait.pose_deg[placement]
     swing = np.cos(phase / 2)  # limbs at their extremes at each footfall
@@ -287,7 +351,7 @@ def _fidget(track: _Track, rng: np.random.Generator, placement: str, *, chest_sc
     n = _n(rng.uniform(0.8, 2.0))
     pitch0, roll0 = track.last_pose()
     scale = chest_scale if placement == "chest" else 3.0
-    bump = np.sin(np.pi * np.arange(n) / n)
+    bump = _bump(n)
     track.append(
         0.03 * scale * rng.uniform(-1, 1) * bump,
         0.02 * scale * rng.uniform(-1, 1) * bump,
@@ -301,7 +365,7 @@ def _rest(track: _Track, seconds: float, rng: np.random.Generator, placement: st
     remaining = seconds
     while remaining > 0:
         chunk = min(remaining, rng.uniform(6.0, 25.0))
-        _hold(track, chunk, rng)
+        _hold(track, chunk)
         remaining -= chunk
         if remaining > 4 and rng.random() < 0.5:
             _fidget(track, rng, placement)
@@ -327,11 +391,12 @@ def _rep_profile(m: Motion, speed: float, rng: np.random.Generator, fatigue: flo
     return q, len(up) + _n(pause) // 2
 
 
-def _append_rep(track: _Track, m: Motion, q: np.ndarray, turn: int, rng: np.random.Generator) -> None:
-    """Write one rep's pose tracks for the excursion ``q`` (turn at index ``turn``)."""
+def _append_rep(track: _Track, m: Motion, q: np.ndarray, turn: int, lean: float) -> None:
+    """Write one rep's pose tracks for the excursion ``q`` (turn at index ``turn``), rolling ``lean`` (-1..1) of
+    the motion's roll at the turn."""
     up, fwd = m.up_m * q, m.fwd_m * q
     pitch = np.radians(m.base_pitch_deg + m.pitch_deg * q)
-    roll = np.radians(m.roll_deg * q * rng.uniform(-1, 1))
+    roll = np.radians(m.roll_deg * lean) * q
     if not (m.lever_m or m.abduct_deg or m.hop_m):
         track.append(up, fwd, pitch, roll)
         return
@@ -368,6 +433,7 @@ def _set_reps(
     """Append ``n_reps`` reps (with pauses between) and return their (start, turn, end) times."""
     times = []
     rom = rng.uniform(0.85, 1.15)
+    lean = rng.uniform(-1, 1)  # the lifter's own sideways lean at the turn, much the same every rep
     odd_rep = int(rng.integers(1, max(n_reps, 2))) if irregular else -1
     for i in range(n_reps):
         fatigue = 0.6 * max(0.0, (i - 0.6 * n_reps) / max(n_reps, 1)) * rng.uniform(0, 1.5)
@@ -376,10 +442,11 @@ def _set_reps(
         q, turn = _rep_profile(m, speed, rng, fatigue)
         q = q * rom * rng.uniform(0.9, 1.1)
         t0 = track.n / SIM_FS_HZ
-        _append_rep(track, m, q, turn, rng)
+        jitter = REP_LEAN_JITTER * rng.uniform(-1, 1)
+        _append_rep(track, m, q, turn, (1 - REP_LEAN_JITTER) * lean + jitter)
         times.append((t0, t0 + turn / SIM_FS_HZ, t0 + len(q) / SIM_FS_HZ))
         gap_s = rng.uniform(0.1, 0.7) * speed * m.gap_scale + (rng.uniform(1.5, 3.0) if i == odd_rep - 1 else 0.0)
-        _hold(track, gap_s, rng, sway_deg=0.2)
+        _hold(track, gap_s)
     return times
 
 
@@ -391,12 +458,12 @@ def _setup(track: _Track, exercise: str, m: Motion, rng: np.random.Generator, pl
     _move_to(track, m.base_pitch_deg, rng.uniform(1.0, 2.5), rng)
     if exercise in ("bench_press",):
         _fidget(track, rng, placement, chest_scale=ARM_ONLY_CHEST_SCALE)  # unrack
-    _hold(track, rng.uniform(1.2, 2.5), rng, sway_deg=0.2)  # brace before the first rep
+    _hold(track, rng.uniform(1.2, 2.5))  # brace before the first rep
 
 
 def _rerack(track: _Track, exercise: str, rng: np.random.Generator, placement: str) -> None:
     """Finish: re-rack (step forward, bar into the hooks), put the bar down, sit or stand up."""
-    _hold(track, rng.uniform(0.3, 1.0), rng, sway_deg=0.2)
+    _hold(track, rng.uniform(0.3, 1.0))
     if exercise in ("squat", "lunge", "overhead_press"):
         _walk(track, rng.uniform(1.5, 2.5), rng, placement)
     _fidget(track, rng, placement, chest_scale=ARM_ONLY_CHEST_SCALE if exercise == "bench_press" else 1.0)
@@ -425,11 +492,14 @@ def _random_mount(rng: np.random.Generator) -> np.ndarray:
     )
 
 
-def _render(track: _Track, fs_hz: float, rng: np.random.Generator, noise_g: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pose tracks -> sensor readings at ``fs_hz`` (block mean of the 200 Hz simulation), noise, the sensor's
-    range, 1 mg steps."""
+def _render(
+    track: _Track, sets: Sequence[SetTruth], fs_hz: float, rng: np.random.Generator, noise_g: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pose tracks plus breathing and sway -> sensor readings at ``fs_hz`` (block mean of the 200 Hz
+    simulation), noise, the sensor's range, 1 mg steps."""
     up, fwd = np.concatenate(track.up_m), np.concatenate(track.fwd_m)
-    pitch, roll = np.concatenate(track.pitch_rad), np.concatenate(track.roll_rad)
+    sway_pitch, sway_roll = _body_sway(len(up), [s.rep_times for s in sets], rng)
+    pitch, roll = np.concatenate(track.pitch_rad) + sway_pitch, np.concatenate(track.roll_rad) + sway_roll
     dt = 1.0 / SIM_FS_HZ
     side = np.concatenate(track.side_m)
     acc_world = np.stack(
@@ -494,7 +564,7 @@ def synth_session(
     if not 1.0 <= fs_hz <= SIM_FS_HZ:
         raise ValueError(f"`fs_hz` must be in [1, {SIM_FS_HZ}], got {fs_hz}")
     track = _Track([], [], [], [], [])
-    _hold(track, rng.uniform(5.0, 15.0), rng)
+    _hold(track, rng.uniform(5.0, 15.0))
     truths, previous = [], None
     for exercise, n_reps, rest_s in plan:
         if exercise in GAITS:
@@ -508,16 +578,16 @@ def synth_session(
         m = MOTIONS[(exercise, placement)]
         if exercise != previous:
             _walk(track, rng.uniform(8.0, 25.0), rng, placement)
-            _hold(track, rng.uniform(3.0, 10.0), rng)
+            _hold(track, rng.uniform(3.0, 10.0))
         _setup(track, exercise, m, rng, placement)
         reps = _set_reps(track, m, n_reps, rng, speed=speed * rng.uniform(0.85, 1.2), irregular=irregular)
         _rerack(track, exercise, rng, placement)
         _rest(track, rest_s, rng, placement)
         truths.append(SetTruth(exercise, reps[0][0], reps[-1][2], tuple(reps)) if reps else None)
         previous = exercise
-    t_s, acc_g = _render(track, fs_hz, rng, noise_g)
-    return SynthSession(t_s, acc_g, float(SIM_FS_HZ / max(int(round(SIM_FS_HZ / fs_hz)), 1)),
-                        tuple(s for s in truths if s is not None))
+    sets = tuple(s for s in truths if s is not None)
+    t_s, acc_g = _render(track, sets, fs_hz, rng, noise_g)
+    return SynthSession(t_s, acc_g, float(SIM_FS_HZ / max(int(round(SIM_FS_HZ / fs_hz)), 1)), sets)
 
 
 def synth_set(

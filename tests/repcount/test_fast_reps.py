@@ -21,7 +21,7 @@ def _draw(exercise: str, seed: list[int], *, placement: str = "wrist", fs_hz: fl
     return synth_set(exercise, n, placement=placement, fs_hz=fs_hz, rng=rng, speed=speed, irregular=irregular), n
 
 
-@pytest.mark.parametrize(("exercise", "seed"), [("lunge", [1, 87, 7]), ("lunge", [1, 103, 7]),
+@pytest.mark.parametrize(("exercise", "seed"), [("lunge", [1, 0, 7]), ("lunge", [1, 103, 7]),
                                                 ("bench_press", [1, 33, 7])])
 def test_a_set_counted_on_its_returns_gets_no_half_rep_at_its_edges(exercise: str, seed: list[int]) -> None:
     # Fast reps move the sensor more than they tilt it, so the pose cue may pick the waves between reps;
@@ -30,7 +30,7 @@ def test_a_set_counted_on_its_returns_gets_no_half_rep_at_its_edges(exercise: st
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
 
 
-@pytest.mark.parametrize("seed", [[1, 46, 7], [1, 62, 7]])
+@pytest.mark.parametrize("seed", [[1, 31, 7], [1, 55, 7]])
 def test_push_ups_a_little_faster_than_six_tenths_of_a_second_are_a_set(seed: list[int]) -> None:
     s, n = _draw("push_up", seed)
     assert np.median(np.diff([r[1] for r in s.sets[0].rep_times])) < 0.6
@@ -38,7 +38,7 @@ def test_push_ups_a_little_faster_than_six_tenths_of_a_second_are_a_set(seed: li
 
 
 @pytest.mark.parametrize(("exercise", "seed", "config"), [
-    ("lunge", [4, 30, 7], ("wrist", 100.0, 0.4)), ("lunge", [4, 94, 7], ("wrist", 100.0, 0.4)),
+    ("lunge", [4, 15, 7], ("wrist", 100.0, 0.4)), ("lunge", [4, 94, 7], ("wrist", 100.0, 0.4)),
     ("bench_press", [5, 25, 7], ("wrist", 10.0, 1.0))])
 def test_a_pause_before_a_grinder_is_not_filled_with_reps_by_the_rhythm(exercise: str, seed: list[int],
                                                                         config: tuple[str, float, float]) -> None:
@@ -50,7 +50,7 @@ def test_a_pause_before_a_grinder_is_not_filled_with_reps_by_the_rhythm(exercise
 
 
 @pytest.mark.parametrize(("exercise", "seed", "config"), [
-    ("barbell_row", [5, 107, 7], ("wrist", 10.0, 1.0)), ("barbell_row", [5, 171, 7], ("wrist", 10.0, 1.0)),
+    ("barbell_row", [5, 34, 7], ("wrist", 10.0, 1.0)), ("barbell_row", [5, 171, 7], ("wrist", 10.0, 1.0)),
     ("lunge", [4, 40, 7], ("chest", 200.0, 1.0))])
 def test_a_grinder_slow_in_one_phase_after_a_pause_is_the_last_rep(exercise: str, seed: list[int],
                                                                   config: tuple[str, float, float]) -> None:
@@ -74,8 +74,8 @@ def test_a_few_reps_among_waves_far_apart_are_a_run() -> None:
 
 
 @pytest.mark.parametrize(("exercise", "seed", "config"), [
-    ("push_up", [5, 54, 7], ("wrist", 100.0, 0.4)), ("barbell_row", [3, 67, 7], ("chest", 100.0, 2.0)),
-    ("lunge", [5, 191, 7], ("wrist", 50.0, 0.25))])
+    ("push_up", [5, 54, 7], ("wrist", 100.0, 0.4)), ("barbell_row", [3, 7, 7], ("chest", 100.0, 2.0)),
+    ("lunge", [5, 0, 7], ("wrist", 50.0, 0.25))])
 def test_reps_before_a_pause_to_brace_for_the_next_are_counted(exercise: str, seed: list[int],
                                                               config: tuple[str, float, float]) -> None:
     # One or two reps, 1.5-3 s of pause, then the grinder and the rest of the set: the reps before the
