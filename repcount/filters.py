@@ -30,6 +30,7 @@ STILL_N = 14  # grid samples of stillness that confirm a pose
 START_STILL_N = 4  # a segment that begins with this many still samples (0.2 s) begins at rest: where it first moves,
 # its pose is the data's start pose (shorter than STILL_N: how long it was still before the data began is unknown)
 POSE_CHANGE_DEG = 25.0
+ORIGIN_BACK_DEG = POSE_CHANGE_DEG / 2.0  # motion that comes back this close to the data's first pose repeats: reps
 POSE_MEMORY_S = 60.0  # poses held longer ago than this are forgotten
 HOP = 10  # grid samples between principal-axis updates
 START_N = 2  # grid samples (0.1 s) whose mean is a segment's starting level
@@ -77,6 +78,7 @@ _STILL_B, _STILL_A = _ew(STILL_TAU_S)
 _PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
 _PAIR_I, _PAIR_J = (list(k) for k in zip(*_PAIRS, strict=True))
 _POSE_COS = float(np.cos(np.radians(POSE_CHANGE_DEG)))
+_BACK_COS = float(np.cos(np.radians(ORIGIN_BACK_DEG)))
 _POSE_MEMORY_N = POSE_MEMORY_S * GRID_FS_HZ
 
 
@@ -89,6 +91,12 @@ class FilterState:
     whose direction differs from all of them by more than ``POSE_CHANGE_DEG`` is a new posture (lying down on
     the bench, bending over for a row) and the band-pass restarts from it, instead of ringing for seconds.
     Reps move between two poses at most, so they never restart it.
+
+    ``origin`` is the data's first direction, with whether the motion has since gone ``POSE_CHANGE_DEG`` from it
+    and come back within ``ORIGIN_BACK_DEG``, while no pose is known yet (empty once one is). A recording that
+    begins with the lifter getting into position has no earlier pose to tell the set's from: its first still
+    pose, away from where the data began, restarts the band-pass unless the motion came back to that start
+    (a recording cut mid-set starts on the reps' path, and the reps pass through it again).
     """
 
     bp_zi: np.ndarray
@@ -102,6 +110,7 @@ class FilterState:
     axis: np.ndarray
     n_seen: int
     level_zi: np.ndarray
+    origin: tuple[float, ...] = ()
 
     @classmethod
     def primed(cls, head_g: np.ndarray) -> FilterState:
@@ -114,10 +123,12 @@ class FilterState:
         threshold lets the first seconds' wiggles and transient through as waves. A head at rest changes
         nothing.
         """
-        state = cls.start(np.mean(head_g[:START_N], axis=0))
+        first = np.mean(head_g[:START_N], axis=0)
+        state = cls.start(first)
         bp = signal.sosfilt(_SOS, head_g[:PRIME_N], axis=0, zi=state.bp_zi)[0]
         ms = float(np.linalg.eigvalsh(bp.T @ bp / len(bp))[-1])
-        return replace(state, env_zi=np.array([ms * -_ENV_A[1]]))
+        origin = (*(float(v) for v in first / max(float(np.linalg.norm(first)), 1e-9)), 0.0, 0.0)
+        return replace(state, env_zi=np.array([ms * -_ENV_A[1]]), origin=origin)
 
     @classmethod
     def start(cls, first_g: np.ndarray) -> FilterState:
@@ -133,7 +144,8 @@ class FilterState:
     def resumed(self, before: FilterState) -> FilterState:
         """This fresh state, carrying on the principal axis, its covariance, the envelope and the poses of
         ``before`` (the data paused briefly): the rep signal keeps its sign across the gap."""
-        return replace(self, cov_zi=before.cov_zi, env_zi=before.env_zi, axis=before.axis, poses=before.poses)
+        return replace(self, cov_zi=before.cov_zi, env_zi=before.env_zi, axis=before.axis, poses=before.poses,
+                       origin=before.origin)
 
 
 @dataclass(frozen=True)
@@ -160,21 +172,41 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
     still = var < STILL_G**2
     last_moving = np.maximum.accumulate(np.where(~still, np.arange(len(still)), -1))
     run = np.where(last_moving >= 0, np.arange(len(still)) - last_moving, np.arange(len(still)) + 1 + state.still_run)
-    poses, resets = list(state.poses), []
+    poses, resets, origin = list(state.poses), [], state.origin
+    back = _came_back(origin, moments[:, :3])
     refresh = int(_POSE_MEMORY_N) // 2
     for k in np.flatnonzero((run == STILL_N) | ((run > STILL_N) & (run % refresh == 0))):
         now = state.n_seen + int(k)
         pose = moments[k, :3] / max(float(np.linalg.norm(moments[k, :3])), 1e-9)
         poses = [p for p in poses if now - p[0] <= _POSE_MEMORY_N]
-        if poses and all(float(np.dot(pose, p[1:])) < _POSE_COS for p in poses):
+        known = poses or ([(0.0, *origin[:3])] if origin and not back[k] else [])
+        if known and all(float(np.dot(pose, p[1:])) < _POSE_COS for p in known):
             resets.append(int(k))
-        poses = [*poses[-2:], (float(now), *(float(v) for v in pose))]
+        poses, origin = [*poses[-2:], (float(now), *(float(v) for v in pose))], ()
+    if origin and len(back):
+        origin = (*origin[:3], _origin_far(origin, moments[:, :3])[-1], float(back[-1]))
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
-                  poses=tuple(poses))
+                  poses=tuple(poses), origin=origin)
     moving = np.flatnonzero(~still)[:1]
     begun_still = state.still_run == state.n_seen and bool(len(moving)) and (
         START_STILL_N <= state.n_seen + int(moving[0]) < STILL_N)
     return new, resets, np.flatnonzero(run == STILL_N), moving if begun_still else moving[:0]
+
+
+def _origin_far(origin: tuple[float, ...], level_g: np.ndarray) -> np.ndarray:
+    """Per sample, 1.0 once the direction of ``level_g`` has been ``POSE_CHANGE_DEG`` from the origin's."""
+    cos = level_g @ np.asarray(origin[:3]) / np.maximum(np.linalg.norm(level_g, axis=1), 1e-9)
+    return np.maximum.accumulate(np.maximum((cos < _POSE_COS).astype(float), origin[3]))
+
+
+def _came_back(origin: tuple[float, ...], level_g: np.ndarray) -> np.ndarray:
+    """Per sample, True once the direction of ``level_g`` has come back within ``ORIGIN_BACK_DEG`` of the
+    origin's after going ``POSE_CHANGE_DEG`` from it (all False without an origin)."""
+    if not origin:
+        return np.zeros(len(level_g), dtype=bool)
+    cos = level_g @ np.asarray(origin[:3]) / np.maximum(np.linalg.norm(level_g, axis=1), 1e-9)
+    back = (_origin_far(origin, level_g) > 0) & (cos > _BACK_COS)
+    return np.maximum.accumulate(back | (origin[4] > 0))
 
 
 def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
