@@ -83,6 +83,22 @@ _POSE_MEMORY_N = POSE_MEMORY_S * GRID_FS_HZ
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The data's first gravity direction (unit), kept while no still pose is known; whether the motion has since
+    gone ``POSE_CHANGE_DEG`` from it (``far``) and then come back within ``ORIGIN_BACK_DEG`` (``back``)."""
+
+    direction: tuple[float, float, float]
+    far: bool = False
+    back: bool = False
+
+    def track(self, level_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per sample of ``level_g`` (n, 3), ``far`` and ``back`` as they stand after it."""
+        cos = level_g @ np.asarray(self.direction) / np.maximum(np.linalg.norm(level_g, axis=1), 1e-9)
+        far = np.logical_or.accumulate((cos < _POSE_COS) | self.far)
+        return far, np.logical_or.accumulate((far & (cos > _BACK_COS)) | self.back)
+
+
+@dataclass(frozen=True)
 class FilterState:
     """Filter memories of the current segment, the principal axis, and the recent still poses.
 
@@ -92,8 +108,7 @@ class FilterState:
     the bench, bending over for a row) and the band-pass restarts from it, instead of ringing for seconds.
     Reps move between two poses at most, so they never restart it.
 
-    ``origin`` is the data's first direction, with whether the motion has since gone ``POSE_CHANGE_DEG`` from it
-    and come back within ``ORIGIN_BACK_DEG``, while no pose is known yet (empty once one is). A recording that
+    ``origin`` is the data's first direction while no pose is known yet (`Origin`; None once one is). A recording that
     begins with the lifter getting into position has no earlier pose to tell the set's from: its first still
     pose, away from where the data began, restarts the band-pass unless the motion came back to that start
     (a recording cut mid-set starts on the reps' path, and the reps pass through it again).
@@ -110,7 +125,7 @@ class FilterState:
     axis: np.ndarray
     n_seen: int
     level_zi: np.ndarray
-    origin: tuple[float, ...] = ()
+    origin: Origin | None = None
 
     @classmethod
     def primed(cls, head_g: np.ndarray) -> FilterState:
@@ -127,8 +142,8 @@ class FilterState:
         state = cls.start(first)
         bp = signal.sosfilt(_SOS, head_g[:PRIME_N], axis=0, zi=state.bp_zi)[0]
         ms = float(np.linalg.eigvalsh(bp.T @ bp / len(bp))[-1])
-        origin = (*(float(v) for v in first / max(float(np.linalg.norm(first)), 1e-9)), 0.0, 0.0)
-        return replace(state, env_zi=np.array([ms * -_ENV_A[1]]), origin=origin)
+        x, y, z = (float(v) for v in first / max(float(np.linalg.norm(first)), 1e-9))
+        return replace(state, env_zi=np.array([ms * -_ENV_A[1]]), origin=Origin((x, y, z)))
 
     @classmethod
     def start(cls, first_g: np.ndarray) -> FilterState:
@@ -173,40 +188,24 @@ def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, li
     last_moving = np.maximum.accumulate(np.where(~still, np.arange(len(still)), -1))
     run = np.where(last_moving >= 0, np.arange(len(still)) - last_moving, np.arange(len(still)) + 1 + state.still_run)
     poses, resets, origin = list(state.poses), [], state.origin
-    back = _came_back(origin, moments[:, :3])
+    far, back = origin.track(moments[:, :3]) if origin is not None else (None, np.zeros(len(moments), dtype=bool))
     refresh = int(_POSE_MEMORY_N) // 2
     for k in np.flatnonzero((run == STILL_N) | ((run > STILL_N) & (run % refresh == 0))):
         now = state.n_seen + int(k)
         pose = moments[k, :3] / max(float(np.linalg.norm(moments[k, :3])), 1e-9)
         poses = [p for p in poses if now - p[0] <= _POSE_MEMORY_N]
-        known = poses or ([(0.0, *origin[:3])] if origin and not back[k] else [])
+        known = poses or ([(0.0, *origin.direction)] if origin is not None and not back[k] else [])
         if known and all(float(np.dot(pose, p[1:])) < _POSE_COS for p in known):
             resets.append(int(k))
-        poses, origin = [*poses[-2:], (float(now), *(float(v) for v in pose))], ()
-    if origin and len(back):
-        origin = (*origin[:3], _origin_far(origin, moments[:, :3])[-1], float(back[-1]))
+        poses, origin = [*poses[-2:], (float(now), *(float(v) for v in pose))], None
+    if origin is not None and far is not None and len(far):
+        origin = replace(origin, far=bool(far[-1]), back=bool(back[-1]))
     new = replace(state, still_zi=still_zi, still_run=int(run[-1]) if len(run) else state.still_run,
                   poses=tuple(poses), origin=origin)
     moving = np.flatnonzero(~still)[:1]
     begun_still = state.still_run == state.n_seen and bool(len(moving)) and (
         START_STILL_N <= state.n_seen + int(moving[0]) < STILL_N)
     return new, resets, np.flatnonzero(run == STILL_N), moving if begun_still else moving[:0]
-
-
-def _origin_far(origin: tuple[float, ...], level_g: np.ndarray) -> np.ndarray:
-    """Per sample, 1.0 once the direction of ``level_g`` has been ``POSE_CHANGE_DEG`` from the origin's."""
-    cos = level_g @ np.asarray(origin[:3]) / np.maximum(np.linalg.norm(level_g, axis=1), 1e-9)
-    return np.maximum.accumulate(np.maximum((cos < _POSE_COS).astype(float), origin[3]))
-
-
-def _came_back(origin: tuple[float, ...], level_g: np.ndarray) -> np.ndarray:
-    """Per sample, True once the direction of ``level_g`` has come back within ``ORIGIN_BACK_DEG`` of the
-    origin's after going ``POSE_CHANGE_DEG`` from it (all False without an origin)."""
-    if not origin:
-        return np.zeros(len(level_g), dtype=bool)
-    cos = level_g @ np.asarray(origin[:3]) / np.maximum(np.linalg.norm(level_g, axis=1), 1e-9)
-    back = (_origin_far(origin, level_g) > 0) & (cos > _BACK_COS)
-    return np.maximum.accumulate(back | (origin[4] > 0))
 
 
 def _axes(cov6: np.ndarray, prev_axis: np.ndarray) -> np.ndarray:
