@@ -11,8 +11,8 @@ and after it (a bout may hold set-up, walking and re-racking as well): `find_run
 of jogging, running or climbing stairs (the magnitude bouncing at the footfalls, twice a wave, and hardly once
 a wave) is taken out like a set but is none (`_strides`). Two neighbouring runs of
 one sign, alike in rhythm (or one at twice the other's wave rate, then thinned) and at most
-``JOIN_GAP_PERIODS`` apart, are one set split by a pause or odd reps: they are joined, with the rep-sized
-waves between them (`join_pauses`).
+``JOIN_GAP_PERIODS`` apart (or ``JOIN_GAP_S``, a breather among quick reps), are one set split by a pause or
+odd reps: they are joined, with the rep-sized waves between them (`join_pauses`).
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ HOP_MAX_S = 0.6  # waves this quick that land (the magnitude bouncing by HOP_MIN
 HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this quick (fast push-ups do not land)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
+JOIN_GAP_S = 6.0  # or this close in seconds: a few breaths among quick reps (a rest between sets is longer)
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
 JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
 
@@ -371,7 +372,8 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
         if min(pa, pb) == 0.0:
             return []
     period = float(np.median(np.r_[np.diff([waves[i].peak_s for i in a]), np.diff([waves[i].peak_s for i in b])]))
-    if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or waves[b[0]].peak_s - waves[a[-1]].peak_s > JOIN_GAP_PERIODS * period:
+    if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or waves[b[0]].peak_s - waves[a[-1]].peak_s > max(
+            JOIN_GAP_PERIODS * period, JOIN_GAP_S):
         return []
     peak = float(np.median([waves[i].peak_g for i in a + b]))
     area = float(np.median([waves[i].area_gs for i in a + b]))

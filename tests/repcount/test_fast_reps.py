@@ -12,6 +12,8 @@ import pytest
 from repcount.session import analyse_session
 from repcount.synth import SynthSession, synth_set
 
+from .chunks import feed
+
 
 def _draw(exercise: str, seed: list[int], *, placement: str = "wrist", fs_hz: float = 50.0,
           speed: float = 0.25) -> tuple[SynthSession, int]:
@@ -83,3 +85,16 @@ def test_reps_before_a_pause_to_brace_for_the_next_are_counted(exercise: str, se
     placement, fs_hz, speed = config
     s, n = _draw(exercise, seed, placement=placement, fs_hz=fs_hz, speed=speed)
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 1), ("barbell_row", 7), ("overhead_press", 8)])
+def test_a_pause_of_a_few_seconds_in_a_quick_set_does_not_split_it(exercise: str, seed: int) -> None:
+    """Reps about a second apart with a 4-4.5 s breather among them (more than JOIN_GAP_PERIODS rep periods, less
+    than JOIN_GAP_S): one set of 10, not two, offline and live."""
+    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    turns = [r[1] for r in s.sets[0].rep_times]
+    assert 3.0 < max(np.diff(turns)) < 6.0  # the breather the case is about
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
