@@ -42,6 +42,7 @@ PAUSE_R = 0.75  # ... if it correlates this well with the set's mean rep (slowed
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
+_EDGE_POSE_COS = float(np.cos(np.radians(EDGE_POSE_DEG)))
 
 
 def _period_s(reps: Sequence[Rep]) -> float:
@@ -106,7 +107,7 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     if any(data_start_s <= t <= turns[0] for t, _ in still):
         return found
     period = _period_s(found.reps)
-    if _setup_move(found, trace):
+    if _setup_move(found, trace, period):
         reps = found.reps[1:]
         return with_confidence(DetectedSet(reps[0].start_s, found.end_s, reps, found.confidence), trace, -np.inf, np.inf)
     lead = turns[0] - data_start_s
@@ -124,11 +125,12 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     return DetectedSet(reps[0].start_s, found.end_s, reps, round(min(found.confidence, UNSURE), 3), found.n_reps)
 
 
-def _setup_move(found: DetectedSet, trace: Trace) -> bool:
+def _setup_move(found: DetectedSet, trace: Trace, period: float) -> bool:
     """True if a set's first "rep" starts in a pose its other reps never pass through (more than
     ``EDGE_POSE_DEG`` from every low-passed direction between their starts and ends; the data's first where
     it starts before the data) and does not move like them as an added rep must (`_like_a_rep` with their
-    mean): the move into the set's pose (raising the arm to the band, getting into position), not a rep.
+    mean; ``period`` (s) is the set's rep period): the move into the set's pose (raising the arm to the band,
+    getting into position), not a rep.
 
     A rep's motion, wherever the recording cut it, passes through the poses of the others; a set-up move
     comes from elsewhere, and its pose change makes a wave bigger and unlike the reps'.
@@ -136,7 +138,6 @@ def _setup_move(found: DetectedSet, trace: Trace) -> bool:
     reps = found.reps
     if len(reps) <= MIN_REPS:
         return False
-    period = _period_s(reps)
     t, _, level = trace
     within = span(t, reps[1].turn_s - period / 2.0, reps[-1].turn_s + period / 2.0)
     poses = level[within]
@@ -145,7 +146,7 @@ def _setup_move(found: DetectedSet, trace: Trace) -> bool:
     if not len(poses) or not np.isfinite(level[k]).all():
         return False
     cos = (poses / np.linalg.norm(poses, axis=1, keepdims=True)) @ unit(level[k])
-    if float(cos.max()) >= float(np.cos(np.radians(EDGE_POSE_DEG))):
+    if float(cos.max()) >= _EDGE_POSE_COS:
         return False
     c, r, size = _match_among(trace, reps, 0, period)
     return not np.isnan(c) and not _like_a_rep(r, size)
@@ -405,4 +406,4 @@ def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequenc
         return True
     else:
         direction = level[k]
-    return float(np.dot(unit(direction), rest)) >= float(np.cos(np.radians(EDGE_POSE_DEG)))
+    return float(np.dot(unit(direction), rest)) >= _EDGE_POSE_COS

@@ -202,9 +202,14 @@ class _Track:
         return (float(self.pitch_rad[-1][-1]), float(self.roll_rad[-1][-1])) if self.up_m else (0.0, 0.0)
 
 
+def _min_jerk_at(u: np.ndarray) -> np.ndarray:
+    """The minimum-jerk profile (0 -> 1, at rest at both ends) at fractions ``u`` of the move."""
+    out: np.ndarray = 10 * u**3 - 15 * u**4 + 6 * u**5
+    return out
+
+
 def _min_jerk(n: int) -> np.ndarray:
-    tau = np.linspace(0.0, 1.0, max(n, 2))[:n]
-    return 10 * tau**3 - 15 * tau**4 + 6 * tau**5
+    return _min_jerk_at(np.linspace(0.0, 1.0, max(n, 2))[:n])
 
 
 def _ramp(a: float, b: float, n: int) -> np.ndarray:
@@ -217,9 +222,7 @@ def _n(seconds: float) -> int:
 
 def _fade(t: np.ndarray, ramp_s: float) -> np.ndarray:
     """Envelope rising smoothly (minimum jerk) from 0 to 1 over ``ramp_s`` at the start and back at the end."""
-    u = np.clip(np.minimum(t, t[-1] - t) / ramp_s, 0.0, 1.0)
-    out: np.ndarray = 10 * u**3 - 15 * u**4 + 6 * u**5
-    return out
+    return _min_jerk_at(np.clip(np.minimum(t, t[-1] - t) / ramp_s, 0.0, 1.0))
 
 
 def _bump(n: int) -> np.ndarray:
