@@ -39,7 +39,8 @@ EDGE_AREA_FRACTION = 0.55
 EDGE_PEAK_FRACTION = 0.6
 EDGE_MAX_RATIO = 2.5
 EDGE_SPACING_RATIO = (0.6, 1.5)
-MIN_PEAK_G = 0.02
+MIN_PEAK_G = 0.02  # a set's first and last rep waves, and half its waves, peak at least this high (breathing less)
+INNER_PEAK_G = 0.75 * MIN_PEAK_G  # a wave between them may be this small: reps of a set vary by about a quarter
 MIN_DUTY = 0.5
 MIN_EXCURSION_GAP_DEG = 1.0
 REST_RATIO = 0.5  # the returns lie at most this fraction as far from a pose as the turnarounds: it is the rest ...
@@ -228,6 +229,20 @@ def _without_outsized(idx: list[int], waves: Sequence[Wave]) -> list[int]:
     return idx[:top] + idx[top + 1 :]
 
 
+def _above_floor(idx: list[int], waves: Sequence[Wave]) -> list[int]:
+    """``idx`` from its first to its last wave peaking at least ``MIN_PEAK_G``, if half of those do, else [].
+
+    The floor tells reps from breathing and sway, and belongs to the set, not to each wave: the reps of one set
+    differ in size, and a wave under the floor (down to ``INNER_PEAK_G``) is a rep among reps that clear it.
+    Before the first and after the last, such waves are the breathing at rest that goes on around the set.
+    """
+    big = [k for k, i in enumerate(idx) if waves[i].peak_g >= MIN_PEAK_G]
+    if not big:
+        return []
+    idx = idx[big[0] : big[-1] + 1]
+    return idx if 2 * len(big) >= len(idx) else []
+
+
 def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> list[int]:
     """The regular, rep-like run of waves of one sign, or []."""
     # fewer than MIN_REPS waves stay fewer: the steps below only drop waves, except _one_per_rep's thinning by
@@ -240,12 +255,13 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
                                                    75, axis=1))
     idx = [
         i for i in idx
-        if waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, MIN_PEAK_G)
+        if waves[i].area_gs >= MIN_AREA_FRACTION * big
+        and waves[i].peak_g >= max(MIN_PEAK_FRACTION * tall, INNER_PEAK_G)
     ]
     if len(idx) < MIN_REPS:
         return []
     idx = _one_per_rep(idx, waves, trace, whole=True)
-    idx = _one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace)
+    idx = _above_floor(_one_per_rep(_trim_edges(_split_regular(idx, waves), waves), waves, trace), waves)
     if len(idx) < MIN_REPS:
         return []
     gaps = np.diff([waves[i].peak_s for i in idx])
