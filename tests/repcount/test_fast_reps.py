@@ -98,3 +98,17 @@ def test_a_pause_of_a_few_seconds_in_a_quick_set_does_not_split_it(exercise: str
     assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
     sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
     assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 57), ("squat", 21)])
+def test_a_part_of_a_paused_set_counted_on_its_returns_is_joined_in_the_other_part_s_sign(exercise: str,
+                                                                                         seed: int) -> None:
+    """Each part of a set split by a breather has its polarity chosen on its own, and a short part may be a run of
+    its returns, of the other sign than the rest of the set (the row's two reps before the pause show three returns,
+    the move into the pause too, but two turnarounds): the parts were not joined (3 + 8 and 6 + 4 reps). Re-read in
+    the longer part's sign, they are one set of 10, offline and live."""
+    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
