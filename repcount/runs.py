@@ -404,9 +404,10 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
         return []
     peak = float(np.median([waves[i].peak_g for i in a + b]))
     area = float(np.median([waves[i].area_gs for i in a + b]))
-    sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (
+    sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (  # as tall as `_candidate` asks of a rep:
+        # a slow rep after the pause (a grinder) peaks lower in the band-pass than edge reps must
         waves[i].sign == waves[a[0]].sign
-        and waves[i].peak_g >= EDGE_PEAK_FRACTION * peak and waves[i].area_gs >= EDGE_AREA_FRACTION * area)]
+        and waves[i].peak_g >= MIN_PEAK_FRACTION * peak and waves[i].area_gs >= EDGE_AREA_FRACTION * area)]
     middle = _by_period(sized, waves, period, sized)
     return a[:-1] + [i for i in middle if i < b[0]] + b
 
