@@ -124,3 +124,17 @@ def test_the_slow_rep_after_a_breather_in_a_quick_set_is_counted_when_the_parts_
     assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
     sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
     assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("curl", 0), ("squat", 19)])
+def test_a_rep_after_the_grinder_that_follows_a_breather_at_the_end_of_a_set_is_counted(exercise: str,
+                                                                                        seed: int) -> None:
+    """The pause and the grinder come before the last rep: the grinder is found after the set's last run
+    (`refine._slow_match`), and the rep after it, in rhythm again, is looked for like an edge rep: 10, not 9."""
+    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
+    assert int(np.argmax(rests)) == 7  # the pause is before rep 9 of 10, the grinder
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
