@@ -387,7 +387,11 @@ def _spacing_s(run: list[int], waves: Sequence[Wave]) -> float:
 
 
 def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
-    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or []."""
+    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or [].
+
+    Between, a wave a period or more after the first part (beyond the pause's start) needs only be as tall as
+    `_candidate` asks of a rep: a slow rep after the pause (a grinder) peaks lower in the band-pass; a lower
+    wave sooner is the move into the pause."""
     if a and b and waves[a[0]].sign != waves[b[0]].sign:  # one part counted on its returns: one sign for the set
         a, b = _in_sign_of(a, b, waves)
     if len(a) < 2 or len(b) < 2:
@@ -404,10 +408,9 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
         return []
     peak = float(np.median([waves[i].peak_g for i in a + b]))
     area = float(np.median([waves[i].area_gs for i in a + b]))
-    sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (  # as tall as `_candidate` asks of a rep:
-        # a slow rep after the pause (a grinder) peaks lower in the band-pass than edge reps must
-        waves[i].sign == waves[a[0]].sign
-        and waves[i].peak_g >= MIN_PEAK_FRACTION * peak and waves[i].area_gs >= EDGE_AREA_FRACTION * area)]
+    sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (
+        waves[i].sign == waves[a[0]].sign and waves[i].area_gs >= EDGE_AREA_FRACTION * area and waves[i].peak_g >= (
+            MIN_PEAK_FRACTION if waves[i].peak_s - waves[a[-1]].peak_s >= period else EDGE_PEAK_FRACTION) * peak)]
     middle = _by_period(sized, waves, period, sized)
     return a[:-1] + [i for i in middle if i < b[0]] + b
 
