@@ -162,7 +162,7 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
     elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm before the first one, reps before a
     pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``); with none after the last one, a
-    slower rep after a pause (a grinder, `_slow_match`).
+    slower rep after a pause (a grinder, `_slow_match`), and the reps after it like edge reps.
     """
     found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s), still)
     turns = np.array([r.turn_s for r in found.reps])
@@ -208,6 +208,10 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest, _held_after(still, c)):
             conf = round(r * _size_match(size), 3)
             added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
+            edge = c + (second - 1.0) * period / 2.0  # the reps after it, in rhythm again, are edge reps
+            for _ in range(MATCH_EDGE_REPS):
+                if edge is not None:
+                    edge = find(*_beyond(edge, 1, period, lo_s, hi_s), 1)
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 

@@ -9,10 +9,11 @@ quicker than any rep or land as quick as hops (two strokes each: the hops of a j
 whose waves lie away from the pose held before the set (else the longer run), and repeat on what lies before
 and after it (a bout may hold set-up, walking and re-racking as well): `find_runs`. A run that is the strides
 of jogging, running or climbing stairs (the magnitude bouncing at the footfalls, twice a wave, and hardly once
-a wave) is taken out like a set but is none (`_strides`). Two neighbouring runs of
-one sign, alike in rhythm (or one at twice the other's wave rate, then thinned) and at most
-``JOIN_GAP_PERIODS`` apart (or ``JOIN_GAP_S``, a breather among quick reps), are one set split by a pause or
-odd reps: they are joined, with the rep-sized waves between them (`join_pauses`).
+a wave) is taken out like a set but is none (`_strides`). Two neighbouring runs alike in rhythm (or one at twice
+the other's wave rate, then thinned) and at most ``JOIN_GAP_PERIODS`` apart (or ``JOIN_GAP_S``, a breather among
+quick reps), are one set split by a pause or odd reps: they are joined, with the rep-sized waves between them
+(`join_pauses`). Each part's sign was chosen on its own, and a short part may be a run of its returns: of two
+runs of opposite signs, the shorter is re-read in the longer one's sign (`_in_sign_of`).
 """
 
 from __future__ import annotations
@@ -377,14 +378,44 @@ def _run_of(found: DetectedSet, waves: Sequence[Wave]) -> list[int]:
     return idx if all(abs(waves[i].peak_s - r.turn_s) < 1e-9 for i, r in zip(idx, found.reps)) else []
 
 
+def _in_sign_of(a: list[int], b: list[int], waves: Sequence[Wave]) -> tuple[list[int], list[int]]:
+    """Runs ``a`` and ``b`` (``a`` first) of opposite signs, the shorter re-read in the longer one's sign: of the
+    waves of that sign from the one before its first wave to the one after its last (not into the longer run), those
+    big enough for reps (``MIN_AREA_FRACTION``, ``MIN_PEAK_FRACTION`` of the longer run's, as in `_candidate`), cut to
+    their regular stretch (`_split_regular`); none if that is not spaced like the shorter run's waves (within
+    ``SPACING_RATIO``): the same reps lie half a rep on, not at another rate."""
+    key_a, key_b = ((len(r), float(np.median([waves[i].area_gs for i in r]))) for r in (a, b))
+    keep, other = (a, b) if key_a >= key_b else (b, a)
+    big, tall = (float(v) for v in np.percentile([[waves[i].area_gs for i in keep], [waves[i].peak_g for i in keep]],
+                                                   75, axis=1))
+    lo, hi = (other[0] - 1, min(other[-1] + 1, b[0] - 1)) if other is a else (max(other[0] - 1, a[-1] + 1),
+                                                                               other[-1] + 1)
+    read = [i for i in range(max(lo, 0), min(hi, len(waves) - 1) + 1) if waves[i].sign == waves[keep[0]].sign
+            and waves[i].area_gs >= MIN_AREA_FRACTION * big and waves[i].peak_g >= MIN_PEAK_FRACTION * tall]
+    read = _split_regular(read, waves)
+    ratio = _spacing_s(read, waves) / _spacing_s(other, waves) if len(read) > 1 else 0.0
+    read = read if SPACING_RATIO[0] <= ratio <= SPACING_RATIO[1] else []  # else that sign holds no run of these reps
+    return (a, read) if other is b else (read, b)
+
+
+def _spacing_s(run: list[int], waves: Sequence[Wave]) -> float:
+    return float(np.median(np.diff([waves[i].peak_s for i in run])))
+
+
 def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
-    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or []."""
-    if not a or not b or waves[a[0]].sign != waves[b[0]].sign:
+    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or [].
+
+    Between, a wave a period or more after the first part (beyond the pause's start) needs only be as tall as
+    `_candidate` asks of a rep: a slow rep after the pause (a grinder) peaks lower in the band-pass; a lower
+    wave sooner is the move into the pause."""
+    if a and b and waves[a[0]].sign != waves[b[0]].sign:  # one part counted on its returns: one sign for the set
+        a, b = _in_sign_of(a, b, waves)
+    if len(a) < 2 or len(b) < 2:
         return []
-    pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) for r in (a, b))
+    pa, pb = (_spacing_s(r, waves) for r in (a, b))
     if JOIN_DOUBLED[0] <= max(pa, pb) / min(pa, pb) <= JOIN_DOUBLED[1]:  # one part counted each stroke of a rep
         a, b = (_by_period(a, waves, pb), b) if pa < pb else (a, _by_period(b, waves, pa))
-        pa, pb = (float(np.median(np.diff([waves[i].peak_s for i in r]))) if len(r) > 1 else 0.0 for r in (a, b))
+        pa, pb = (_spacing_s(r, waves) if len(r) > 1 else 0.0 for r in (a, b))
         if min(pa, pb) == 0.0:
             return []
     period = float(np.median(np.r_[np.diff([waves[i].peak_s for i in a]), np.diff([waves[i].peak_s for i in b])]))
@@ -394,8 +425,8 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
     peak = float(np.median([waves[i].peak_g for i in a + b]))
     area = float(np.median([waves[i].area_gs for i in a + b]))
     sized = [i for i in range(a[-1], b[0] + 1) if i in (a[-1], b[0]) or (
-        waves[i].sign == waves[a[0]].sign
-        and waves[i].peak_g >= EDGE_PEAK_FRACTION * peak and waves[i].area_gs >= EDGE_AREA_FRACTION * area)]
+        waves[i].sign == waves[a[0]].sign and waves[i].area_gs >= EDGE_AREA_FRACTION * area and waves[i].peak_g >= (
+            MIN_PEAK_FRACTION if waves[i].peak_s - waves[a[-1]].peak_s >= period else EDGE_PEAK_FRACTION) * peak)]
     middle = _by_period(sized, waves, period, sized)
     return a[:-1] + [i for i in middle if i < b[0]] + b
 

@@ -98,3 +98,43 @@ def test_a_pause_of_a_few_seconds_in_a_quick_set_does_not_split_it(exercise: str
     assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
     sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
     assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 57), ("squat", 21)])
+def test_a_part_of_a_paused_set_counted_on_its_returns_is_joined_in_the_other_part_s_sign(exercise: str,
+                                                                                         seed: int) -> None:
+    """Each part of a set split by a breather has its polarity chosen on its own, and a short part may be a run of
+    its returns, of the other sign than the rest of the set (the row's two reps before the pause show three returns,
+    the move into the pause too, but two turnarounds): the parts were not joined (3 + 8 and 6 + 4 reps). Re-read in
+    the longer part's sign, they are one set of 10, offline and live."""
+    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
+@pytest.mark.parametrize("seed", [2, 6])
+def test_the_slow_rep_after_a_breather_in_a_quick_set_is_counted_when_the_parts_are_joined(seed: int) -> None:
+    """The generator's odd rep, a grinder after 1.5-3 s of pause: slower, so its wave peaks lower in the band-pass
+    (under EDGE_PEAK_FRACTION of the reps', still over MIN_PEAK_FRACTION). Joining the parts kept only waves as
+    tall as edge reps between them and counted 9, not 10."""
+    s = synth_set("overhead_press", 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("curl", 0), ("squat", 19)])
+def test_a_rep_after_the_grinder_that_follows_a_breather_at_the_end_of_a_set_is_counted(exercise: str,
+                                                                                        seed: int) -> None:
+    """The pause and the grinder come before the last rep: the grinder is found after the set's last run
+    (`refine._slow_match`), and the rep after it, in rhythm again, is looked for like an edge rep: 10, not 9."""
+    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
+    assert int(np.argmax(rests)) == 7  # the pause is before rep 9 of 10, the grinder
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
