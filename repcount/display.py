@@ -5,11 +5,12 @@ one follows; on its own the display would show the first rep with the third and 
 So the display also shows:
 
 - before a set is confirmed (`provisional_reps`): two reps once two same-sign waves follow each other spaced
-  like reps and alike in size; one rep once a first rep has gone out and come back, starting from a still pose
-  (a set starts from a brace): two opposite waves alike in size (the way out and the way back), or, soon after
-  set-up motion (walking, which also raises the lobe threshold so that the way out may not show, or a new
-  posture: lying down on the bench, bending over the bar), one long wave. The first rep stays shown while its
-  waves are recent;
+  like reps and alike in size, and with them the reps before them that move like them (`rep_pair`; their
+  waves may be lost under the threshold the set-up raised); one rep once a first rep has gone out and come
+  back, starting from a still pose (a set starts from a brace): two opposite waves alike in size (the way out
+  and the way back), or, soon after set-up motion (walking, which also raises the lobe threshold so that the
+  way out may not show, or a new posture: lying down on the bench, bending over the bar), one long wave. The
+  first rep stays shown while its waves are recent;
 - after (`extension`, `extended_reps`): each later wave of the set's sign that follows its last rep within a
   few rep periods and is alike in size to its reps. Between the searches of a long bout
   (`repcount.live.LONG_BOUT_WAVES`) the count goes on this way from the last search, along a set of hops too.
@@ -53,10 +54,10 @@ def _usable(w: Wave) -> bool:
     return not w.walking and w.peak_g >= PROVISIONAL_PEAK_G
 
 
-def _same_sign_run(waves: Sequence[Wave]) -> int:
-    """Length of the trailing run of same-sign waves spaced like reps and alike in size (the longer sign): from
-    the last wave of each sign back, while each is usable and fits the one after it."""
-    best = 0
+def _same_sign_run(waves: Sequence[Wave]) -> list[Wave]:
+    """The trailing run of same-sign waves spaced like reps and alike in size (the longer sign), in time order:
+    from the last wave of each sign back, while each is usable and fits the one after it."""
+    best: list[Wave] = []
     for sign in (1, -1):
         run: list[Wave] = []
         for w in (w for w in reversed(waves) if w.sign == sign):
@@ -65,8 +66,9 @@ def _same_sign_run(waves: Sequence[Wave]) -> int:
             if not (fits and _usable(w)):
                 break
             run.append(w)
-        best = max(best, len(run))
-    return best
+        if len(run) > len(best):
+            best = run
+    return best[::-1]
 
 
 def _out_and_back(a: Wave, b: Wave) -> bool:
@@ -132,10 +134,36 @@ def provisional_reps(waves: Sequence[Wave], still_s: Sequence[float] = (), postu
     >>> provisional_reps([])
     0
     """
-    run = _same_sign_run(waves)
+    run = len(_same_sign_run(waves))
     if run >= 2:
         return min(run, MIN_REPS - 1)
     return int(bool(waves) and _first_rep(waves, still_s, postures_s))
+
+
+def rep_pair(waves: Sequence[Wave]) -> tuple[float, float] | None:
+    """The turnarounds (s) of the last two reps of the same-sign run `provisional_reps` shows.
+
+    Reps before them whose waves were lost (under the lobe threshold, still raised by the set-up, or merged into
+    its motion; or a run `repcount.sets.find_sets` does not take yet) still move like them:
+    `repcount.refine.reps_before` finds them as `repcount.refine.complete` does once the set is confirmed.
+
+    Parameters
+    ----------
+    waves : sequence of Wave
+        The open bout's lobes merged (`repcount.runs.merge_lobes`).
+
+    Returns
+    -------
+    tuple of float or None
+        The peak times of the run's last two waves, or None if it has fewer.
+
+    Examples
+    --------
+    >>> rep_pair([]) is None
+    True
+    """
+    run = _same_sign_run(waves)
+    return (run[-2].peak_s, run[-1].peak_s) if len(run) >= 2 else None
 
 
 def _is_turn(t_s: float, turns_s: list[float]) -> bool:

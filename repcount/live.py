@@ -26,9 +26,9 @@ from repcount.filters import PRIME_N, START_N, FilterState, filter_step
 from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
-from repcount.display import Extension, extended_reps, extension, provisional_reps
-from repcount.refine import at_movement_times
-from repcount.runs import Pose, Trace, Wave, merge_lobes
+from repcount.display import Extension, extended_reps, extension, provisional_reps, rep_pair
+from repcount.refine import at_movement_times, reps_before
+from repcount.runs import MIN_REPS, Pose, Trace, Wave, merge_lobes
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 
 
@@ -183,7 +183,8 @@ class RepCounter:
         (`repcount.display`) or, with no set, the provisional reps. A long bout (``LONG_BOUT_WAVES``: an unbroken
         jog) is searched in full only once it has grown by ``1 / RECOUNT_SHARE``, so that the work per wave stays
         bounded on average; in between, its count goes on from the last full one (the reps that follow its last
-        set, or the provisional reps at the bout's end). The sets found when the bout closes are not affected."""
+        set, or the provisional reps at the bout's end). Two provisional reps come with the reps before them that
+        move like them (`repcount.display.rep_pair`). The sets found when the bout closes are not affected."""
         long = len(waves) >= LONG_BOUT_WAVES
         if not long or len(waves) >= self._recount_n:
             self._shown = self._find(bout, waves, rated=False)
@@ -193,6 +194,9 @@ class RepCounter:
         if self._shown:
             extra = extended_reps(waves, self._extension) if self._extension is not None else 0
             return sum(s.n_reps for s in self._shown) + extra
+        pair = rep_pair(waves)
+        if pair is not None:  # two reps shown: with those before them that move like them
+            return MIN_REPS - 1 + reps_before(pair, self._trace(), self._still)
         return provisional_reps(waves, [t for t, _ in self._still], self._postures_s)
 
     def _look_early(self) -> None:

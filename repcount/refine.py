@@ -216,6 +216,30 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
 
+def reps_before(turns_s: tuple[float, float], trace: Trace, still: Sequence[Pose] = ()) -> int:
+    """How many reps `complete` finds before two reps turning at ``turns_s`` (live display only: two reps shown
+    before a set is confirmed; those before them whose waves were lost still move like them).
+
+    Parameters
+    ----------
+    turns_s : tuple of float
+        Turnaround times (s) of two consecutive reps.
+    trace : Trace
+        The band-passed and low-passed signal up to now.
+    still : sequence of Pose
+        Poses held still (`complete`: edge reps start in the pose between reps).
+
+    Returns
+    -------
+    int
+        Reps `complete` adds before the first turnaround (up to ``MATCH_EDGE_REPS``).
+    """
+    period = turns_s[1] - turns_s[0]
+    pair = tuple(_rep_around(t, period, 1.0) for t in turns_s)
+    done = complete(DetectedSet(pair[0].start_s, pair[1].end_s, pair, 1.0), trace, -np.inf, np.inf, still)
+    return sum(r.turn_s < turns_s[0] for r in done.reps)
+
+
 def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
                 hi_s: float) -> tuple[float, float, float, float, float]:
     """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods or a pause of
