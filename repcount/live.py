@@ -100,7 +100,9 @@ class RepCounter:
         t = np.asarray(t_s, dtype=float)
         acc = np.asarray(acc_g, dtype=float).reshape(-1, 3)
         ok = np.isfinite(t) & np.isfinite(acc).all(axis=1)
-        self._grid, chunk = grid_step(self._grid, t[ok], acc[ok])
+        if not ok.all():
+            t, acc = t[ok], acc[ok]
+        self._grid, chunk = grid_step(self._grid, t, acc)
         self._pending = _join(self._pending, chunk)
         if len(self._pending.t_s) >= BATCH_SAMPLES:
             self._consume(self._pending)

@@ -147,3 +147,13 @@ def test_filters_call_the_scipy_kernels_with_the_same_numbers(shape: tuple[int, 
     y1, zf1 = filters._ew_filter(b, a, x, z1)
     want_y1, want_zf1 = signal.lfilter(b, a, x, axis=0, zi=z1)
     assert np.array_equal(y1, want_y1) and np.array_equal(zf1, want_zf1)
+
+
+def test_the_phase_delay_uses_scipy_s_frequency_response_exactly() -> None:
+    from scipy import signal
+
+    from repcount import filters
+
+    for period_s in (0.55, 1.0, 2.37, 4.0, 7.9, 14.2):
+        want = signal.sosfreqz(filters._SOS, worN=[1.0 / period_s], fs=GRID_FS_HZ)[1]
+        assert filters._sos_response(filters._SOS, 1.0 / period_s).tobytes() == want.tobytes()
