@@ -173,7 +173,7 @@ class RepCounter:
             if self._bout and lobe.start_s - self._bout[-1].end_s > BOUT_GAP_S:
                 self._close_bout()
             self._bout.append(lobe)
-            self._waves = merge_lobes([lobe], self._waves)
+            self._waves[-1:] = merge_lobes([lobe], self._waves[-1:])  # a lobe merges into the last wave only
         if lobes:
             count = self._running_count(self._bout, self._waves)
             self._held = count < self._count and not self._held

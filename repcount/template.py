@@ -26,6 +26,18 @@ def _windows(bp_g: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
     return out
 
 
+def _sliding(bp_g: np.ndarray, within: slice, half: int) -> np.ndarray:
+    """`_windows` around each index of ``within`` (a run of consecutive centres): where all of them lie inside
+    the data, one strided copy of the rows they cover (no index arrays; the same values, the same layout)."""
+    first, last = within.start - half, within.stop - 1 + half
+    if first < 0 or last >= len(bp_g):
+        return _windows(bp_g, np.arange(within.start, within.stop), half)
+    rows, cols = bp_g.strides
+    view = np.lib.stride_tricks.as_strided(bp_g[first:], shape=(within.stop - within.start, 2 * half + 1, 3),
+                                           strides=(rows, rows, cols), writeable=False)
+    return view.copy()
+
+
 def rep_template(t_s: np.ndarray, bp_g: np.ndarray, turns_s: np.ndarray, period_s: float) -> np.ndarray:
     """Mean 3-axis motion over one period centred on each turnaround.
 
@@ -86,7 +98,7 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     if within.start >= within.stop:
         return float("nan"), 0.0, 0.0
     ks = np.arange(within.start, within.stop)
-    wins = _windows(bp_g, ks, half)
+    wins = _sliding(bp_g, within, half)
     seen, known = np.isfinite(wins[:, :, 0]), np.isfinite(template[:, 0])
     ok = seen & known[None, :]
     a = wins  # compared on the samples both have
