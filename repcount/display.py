@@ -24,10 +24,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from repcount.results import DetectedSet
-from repcount.runs import MIN_REPS, PERIOD_S, Wave
+from repcount.runs import MIN_REPS, PERIOD_S, Wave, median, spacings
 
 PROVISIONAL_PEAK_G = 0.02  # a wave this tall may be shown as a rep before the set is confirmed
 PROVISIONAL_SPREAD = 1.6  # two same-sign waves shown as two reps must be this alike in peak and area
@@ -220,8 +218,8 @@ def extension(waves: Sequence[Wave], last: DetectedSet, *, strokes: bool = False
         return None
     sign = run[0].sign
     two = strokes and sum(w.sign == sign for w in waves[first:end]) >= 1.5 * len(run)  # most reps took two
-    return Extension(sign, turns[-1], float(np.median(np.diff(turns))), float(np.median([w.peak_g for w in run])),
-                     float(np.median([w.area_gs for w in run])), two)
+    return Extension(sign, turns[-1], median(spacings(turns)), median([w.peak_g for w in run]),
+                     median([w.area_gs for w in run]), two)
 
 
 def extended_reps(waves: Sequence[Wave], ext: Extension) -> int:

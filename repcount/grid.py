@@ -107,8 +107,10 @@ def grid_step(state: GridState, t_s: np.ndarray, acc_g: np.ndarray) -> tuple[Gri
     """
     last_t = state.pending_t_s[-1] if len(state.pending_t_s) else -np.inf
     keep = t_s > np.maximum.accumulate(np.concatenate(([last_t], t_s)))[:-1]
-    all_t = np.concatenate((state.pending_t_s, t_s[keep]))
-    all_acc = np.concatenate((state.pending_acc_g, acc_g[keep]))
+    if not keep.all():
+        t_s, acc_g = t_s[keep], acc_g[keep]
+    all_t = np.concatenate((state.pending_t_s, t_s))
+    all_acc = np.concatenate((state.pending_acc_g, acc_g))
     if not len(all_t):
         return state, GridChunk.empty()
     bins = _bins(all_t)

@@ -100,7 +100,9 @@ class RepCounter:
         t = np.asarray(t_s, dtype=float)
         acc = np.asarray(acc_g, dtype=float).reshape(-1, 3)
         ok = np.isfinite(t) & np.isfinite(acc).all(axis=1)
-        self._grid, chunk = grid_step(self._grid, t[ok], acc[ok])
+        if not ok.all():
+            t, acc = t[ok], acc[ok]
+        self._grid, chunk = grid_step(self._grid, t, acc)
         self._pending = _join(self._pending, chunk)
         if len(self._pending.t_s) >= BATCH_SAMPLES:
             self._consume(self._pending)
@@ -171,7 +173,7 @@ class RepCounter:
             if self._bout and lobe.start_s - self._bout[-1].end_s > BOUT_GAP_S:
                 self._close_bout()
             self._bout.append(lobe)
-            self._waves = merge_lobes([lobe], self._waves)
+            self._waves[-1:] = merge_lobes([lobe], self._waves[-1:])  # a lobe merges into the last wave only
         if lobes:
             count = self._running_count(self._bout, self._waves)
             self._held = count < self._count and not self._held

@@ -60,6 +60,18 @@ def _run_sums(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, ufunc: 
     return ufunc.reduceat(padded, np.stack((starts, stops), axis=1).ravel(), axis=0)[::2]
 
 
+def _first_peaks(y: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Per run ``[start, stop)`` of ``y`` (disjoint, sorted; no NaN in a run, which lies above a threshold): the index
+    of its first maximum, as ``np.argmax`` gives it."""
+    n = stops - starts
+    inside = np.arange(int(n.sum())) + np.repeat(starts - (np.cumsum(n) - n), n)  # the runs' indices, in order
+    top = np.full(len(y), np.nan)
+    top[inside] = np.repeat(_run_sums(y, starts, stops, np.maximum), n)
+    hits = np.flatnonzero(y == top)
+    peaks: np.ndarray = hits[np.searchsorted(hits, starts)]
+    return peaks
+
+
 def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe]:
     """Lobes whose run ends before index ``upto`` (``at_end``: the data stops at ``upto``)."""
     out = []
@@ -79,11 +91,12 @@ def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe
         step = _run_sums(state.step_g, starts, stops) / n
         stride = _run_sums(state.stride_g, starts, stops) / n
         level = _run_sums(state.level_g, starts, stops) / n[:, None]
-        for j, (a, b) in enumerate(zip(starts, stops, strict=True)):
-            k = a + int(np.argmax(y[a:b]))
-            clipped = (at_end and b == upto) or (state.origin_s is not None and t_s[a] - state.origin_s < CLIP_S)
-            out.append(Lobe(sign, float(t_s[k]), float(y[k]), float(area[j]), float(t_s[a]), float(t_s[b - 1]),
-                            float(step[j]), float(stride[j]), bool(clipped), tuple(level[j].tolist())))
+        peak = _first_peaks(y, starts, stops)
+        clipped = (at_end & (stops == upto)) | (state.origin_s is not None and t_s[starts] - state.origin_s < CLIP_S)
+        fields = zip(t_s[peak].tolist(), y[peak].tolist(), area.tolist(), t_s[starts].tolist(), t_s[stops - 1].tolist(),
+                     step.tolist(), stride.tolist(), clipped.tolist(), level.tolist(), strict=True)
+        out += [Lobe(sign, p_s, p_g, a_gs, a_s, b_s, st_g, sd_g, bool(c), tuple(lv))
+                for p_s, p_g, a_gs, a_s, b_s, st_g, sd_g, c, lv in fields]
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 

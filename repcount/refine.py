@@ -14,7 +14,7 @@ from repcount.filters import phase_delay_s
 from repcount.grid import span
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
-from repcount.runs import MIN_REPS, Pose, Trace, start_pose, unit
+from repcount.runs import MIN_REPS, Pose, Trace, median, spacings, start_pose, unit
 from repcount.template import MIN_COVER, best_match, half_factors, rep_template, stretched
 
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
@@ -47,7 +47,7 @@ _EDGE_POSE_COS = float(np.cos(np.radians(EDGE_POSE_DEG)))
 
 def _period_s(reps: Sequence[Rep]) -> float:
     """A set's rep period: the median spacing of its turnarounds (s)."""
-    return float(np.median(np.diff([r.turn_s for r in reps])))
+    return median(spacings([r.turn_s for r in reps]))
 
 
 def at_movement_times(found: DetectedSet, lo_s: float, hi_s: float) -> DetectedSet:

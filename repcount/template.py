@@ -20,10 +20,22 @@ def _windows(bp_g: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
     outside = (idx < 0) | (idx >= len(bp_g))
     if outside.all():
         return np.full(idx.shape + (3,), np.nan)
-    lo, hi = int(idx[~outside].min()), int(idx[~outside].max())
+    lo, hi = max(int(idx.min()), 0), min(int(idx.max()), len(bp_g) - 1)  # the windows are runs of rows
     out = np.take(bp_g[lo : hi + 1], idx - lo, axis=0, mode="clip")  # from the rows needed only: a trace is long
     out[outside] = np.nan
     return out
+
+
+def _sliding(bp_g: np.ndarray, within: slice, half: int) -> np.ndarray:
+    """`_windows` around each index of ``within`` (a run of consecutive centres): where all of them lie inside
+    the data, one strided copy of the rows they cover (no index arrays; the same values, the same layout)."""
+    first, last = within.start - half, within.stop - 1 + half
+    if first < 0 or last >= len(bp_g):
+        return _windows(bp_g, np.arange(within.start, within.stop), half)
+    rows, cols = bp_g.strides
+    view = np.lib.stride_tricks.as_strided(bp_g[first:], shape=(within.stop - within.start, 2 * half + 1, 3),
+                                           strides=(rows, rows, cols), writeable=False)
+    return view.copy()
 
 
 def rep_template(t_s: np.ndarray, bp_g: np.ndarray, turns_s: np.ndarray, period_s: float) -> np.ndarray:
@@ -86,12 +98,20 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
     if within.start >= within.stop:
         return float("nan"), 0.0, 0.0
     ks = np.arange(within.start, within.stop)
-    wins = _windows(bp_g, ks, half)
-    ok = np.isfinite(wins[:, :, 0]) & np.isfinite(template[None, :, 0])
-    a, b = wins, np.repeat(template[None, :, :], len(ks), axis=0)
-    a[~ok] = 0.0  # compared on the samples both have
-    b[~ok] = 0.0
-    na, nb = np.sqrt(np.sum(a * a, axis=(1, 2))), np.sqrt(np.sum(b * b, axis=(1, 2)))
+    wins = _sliding(bp_g, within, half)
+    seen, known = np.isfinite(wins[:, :, 0]), np.isfinite(template[:, 0])
+    ok = seen & known[None, :]
+    a = wins  # compared on the samples both have
+    if not seen.all():
+        a[~seen] = 0.0
+        b = np.where(ok[:, :, None], template[None, :, :], 0.0)
+        nb = np.sqrt(np.sum(b * b, axis=(1, 2)))
+    else:  # every window has all its samples: the template is compared on the same ones in each
+        b = np.where(known[:, None], template, 0.0)[None, :, :]
+        nb = np.repeat(np.sqrt(np.sum(b * b, axis=(1, 2))), len(ks))  # a row's sum does not depend on the others
+    if not known.all():
+        a[:, ~known] = 0.0
+    na = np.sqrt(np.sum(a * a, axis=(1, 2)))
     r = np.sum(a * b, axis=(1, 2)) / np.maximum(na * nb, 1e-12)
     r[ok.sum(axis=1) < MIN_COVER * len(template)] = -np.inf
     if not len(r) or not np.isfinite(r.max()):

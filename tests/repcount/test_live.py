@@ -124,3 +124,36 @@ def test_a_long_bout_is_searched_in_full_only_as_it_grows_by_a_share(monkeypatch
     assert counter.sets == analyse_session(s.t_s, s.acc_g) and [d.n_reps for d in counter.sets] == [8]
     jog = [e for e in counter.events if e.t_s < s.sets[0].start_s]
     assert max(e.count for e in jog) > 100 and jog[-1].count == 0 and jog[-1].retracted
+
+
+@pytest.mark.parametrize("shape", [(7,), (7, 3), (1, 6)])
+def test_filters_call_the_scipy_kernels_with_the_same_numbers(shape: tuple[int, ...]) -> None:
+    # the live counter calls sosfilt's and lfilter's kernels directly (their wrappers cost ~40 us a call)
+    from scipy import signal
+
+    from repcount import filters
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=shape)
+    zi = rng.normal(size=(2, 2, *shape[1:]))
+    before = zi.copy()
+    y, zf = filters._sos_filter(filters.SOS_STEP, x, zi)
+    assert np.array_equal(zi, before)  # the state passed in is kept
+    want_y, want_zf = signal.sosfilt(filters.SOS_STEP, x, axis=0, zi=zi)
+    assert np.array_equal(y, want_y) and np.array_equal(zf, want_zf)
+    assert y.strides == want_y.strides  # the same memory layout: sums over it round alike
+    z1 = rng.normal(size=(1, *shape[1:]))
+    b, a = np.array([0.1]), np.array([1.0, -0.9])
+    y1, zf1 = filters._ew_filter(b, a, x, z1)
+    want_y1, want_zf1 = signal.lfilter(b, a, x, axis=0, zi=z1)
+    assert np.array_equal(y1, want_y1) and np.array_equal(zf1, want_zf1)
+
+
+def test_the_phase_delay_uses_scipy_s_frequency_response_exactly() -> None:
+    from scipy import signal
+
+    from repcount import filters
+
+    for period_s in (0.55, 1.0, 2.37, 4.0, 7.9, 14.2):
+        want = signal.sosfreqz(filters._SOS, worN=[1.0 / period_s], fs=GRID_FS_HZ)[1]
+        assert filters._sos_response(filters._SOS, 1.0 / period_s).tobytes() == want.tobytes()
