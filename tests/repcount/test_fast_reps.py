@@ -87,17 +87,27 @@ def test_reps_before_a_pause_to_brace_for_the_next_are_counted(exercise: str, se
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
 
 
+def _paused_set(exercise: str, seed: int) -> SynthSession:
+    """An irregular wrist set of 10 at speed 0.4: reps about a second apart, one pause and one grinder among them."""
+    return synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                     irregular=True)
+
+
+def _assert_one_set_of_ten(s: SynthSession, seed: int) -> None:
+    """One set of 10 offline, and live in chunks of 1-39 samples."""
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
 @pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 1), ("barbell_row", 7), ("overhead_press", 8)])
 def test_a_pause_of_a_few_seconds_in_a_quick_set_does_not_split_it(exercise: str, seed: int) -> None:
     """Reps about a second apart with a 4-4.5 s breather among them (more than JOIN_GAP_PERIODS rep periods, less
     than JOIN_GAP_S): one set of 10, not two, offline and live."""
-    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
-                  irregular=True)
+    s = _paused_set(exercise, seed)
     turns = [r[1] for r in s.sets[0].rep_times]
     assert 3.0 < max(np.diff(turns)) < 6.0  # the breather the case is about
-    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
-    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
-    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+    _assert_one_set_of_ten(s, seed)
 
 
 @pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 57), ("squat", 21)])
@@ -107,11 +117,8 @@ def test_a_part_of_a_paused_set_counted_on_its_returns_is_joined_in_the_other_pa
     its returns, of the other sign than the rest of the set (the row's two reps before the pause show three returns,
     the move into the pause too, but two turnarounds): the parts were not joined (3 + 8 and 6 + 4 reps). Re-read in
     the longer part's sign, they are one set of 10, offline and live."""
-    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
-                  irregular=True)
-    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
-    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
-    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+    s = _paused_set(exercise, seed)
+    _assert_one_set_of_ten(s, seed)
 
 
 @pytest.mark.parametrize("seed", [2, 6])
@@ -119,11 +126,8 @@ def test_the_slow_rep_after_a_breather_in_a_quick_set_is_counted_when_the_parts_
     """The generator's odd rep, a grinder after 1.5-3 s of pause: slower, so its wave peaks lower in the band-pass
     (under EDGE_PEAK_FRACTION of the reps', still over MIN_PEAK_FRACTION). Joining the parts kept only waves as
     tall as edge reps between them and counted 9, not 10."""
-    s = synth_set("overhead_press", 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
-                  irregular=True)
-    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
-    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
-    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+    s = _paused_set("overhead_press", seed)
+    _assert_one_set_of_ten(s, seed)
 
 
 @pytest.mark.parametrize(("exercise", "seed"), [("curl", 0), ("squat", 19)])
@@ -131,10 +135,7 @@ def test_a_rep_after_the_grinder_that_follows_a_breather_at_the_end_of_a_set_is_
                                                                                         seed: int) -> None:
     """The pause and the grinder come before the last rep: the grinder is found after the set's last run
     (`refine._slow_match`), and the rep after it, in rhythm again, is looked for like an edge rep: 10, not 9."""
-    s = synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
-                  irregular=True)
+    s = _paused_set(exercise, seed)
     rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
     assert int(np.argmax(rests)) == 7  # the pause is before rep 9 of 10, the grinder
-    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
-    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
-    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+    _assert_one_set_of_ten(s, seed)
