@@ -195,23 +195,25 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
             t = find(t + lo * period, b - lo * period) or unseen(t + period)
+    def along(edge: float | None, step: int, n: int) -> None:
+        """Up to ``n`` edge reps in rhythm on from the one turning at ``edge``: before it (``step`` -1), after (1)."""
+        for _ in range(n):
+            if edge is None:
+                return
+            edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+
     for step in (-1, 1):
-        edge: float | None = float(turns[0] if step < 0 else turns[-1])
-        for k in range(MATCH_EDGE_REPS):
-            if edge is not None:
-                edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
-            if k == 0 and edge is None and step < 0:  # reps before a pause to brace for the set's first?
-                near = float(turns[0]) - MATCH_SPACING[1] * period
-                edge = find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, step, PAUSE_R)
+        edge = find(*_beyond(float(turns[0] if step < 0 else turns[-1]), step, period, lo_s, hi_s), step)
+        if edge is None and step < 0:  # reps before a pause to brace for the set's first?
+            near = float(turns[0]) - MATCH_SPACING[1] * period
+            edge = find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, step, PAUSE_R)
+        along(edge, step, MATCH_EDGE_REPS - 1)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
         c, r, size, first, second = _slow_match(trace, template, float(turns[-1]), period, hi_s)
         if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest, _held_after(still, c)):
             conf = round(r * _size_match(size), 3)
             added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
-            edge = c + (second - 1.0) * period / 2.0  # the reps after it, in rhythm again, are edge reps
-            for _ in range(MATCH_EDGE_REPS):
-                if edge is not None:
-                    edge = find(*_beyond(edge, 1, period, lo_s, hi_s), 1)
+            along(c + (second - 1.0) * period / 2.0, 1, MATCH_EDGE_REPS)  # the reps after it, in rhythm again
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
