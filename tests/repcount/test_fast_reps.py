@@ -138,3 +138,17 @@ def test_a_rep_after_the_grinder_that_follows_a_breather_at_the_end_of_a_set_is_
     assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
     sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
     assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("squat", 12), ("squat", 45), ("overhead_press", 55)])
+def test_a_grinder_after_a_breather_just_after_the_first_rep_is_counted_with_the_rep_before(exercise: str,
+                                                                                          seed: int) -> None:
+    """The pause and the grinder come after the first rep: the run starts after them, the grinder is found
+    just before it (`refine._slow_rep`, backwards), and the first rep before the pause before it: 8, not 6."""
+    s = synth_set(exercise, 8, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+                  irregular=True)
+    rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
+    assert int(np.argmax(rests)) == 0  # the pause is after rep 1 of 8, before the grinder
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [8]
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [8]
