@@ -161,8 +161,9 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
     size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
     elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm before the first one, reps before a
-    pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``); with none after the last one, a
-    slower rep after a pause (a grinder, `_slow_match`), and the reps after it like edge reps.
+    pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``), or else a slower rep (a grinder,
+    `_slow_rep`) just before it and such reps before a pause before that one; with none after the last one, a
+    slower rep after a pause, and the reps after it like edge reps.
     """
     found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s), still)
     turns = np.array([r.turn_s for r in found.reps])
@@ -195,6 +196,12 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
             t = find(t + lo * period, b - lo * period) or unseen(t + period)
+
+    def before_pause(near: float) -> float | None:
+        """A rep before the set's first ending by ``near``, after a pause of up to ``PAUSE_S`` (matching by
+        ``PAUSE_R``)."""
+        return find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, -1, PAUSE_R)
+
     def along(edge: float | None, step: int, n: int) -> None:
         """Up to ``n`` edge reps in rhythm on from the one turning at ``edge``: before it (``step`` -1), after (1)."""
         for _ in range(n):
@@ -204,16 +211,19 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
 
     for step in (-1, 1):
         edge = find(*_beyond(float(turns[0] if step < 0 else turns[-1]), step, period, lo_s, hi_s), step)
-        if edge is None and step < 0:  # reps before a pause to brace for the set's first?
-            near = float(turns[0]) - MATCH_SPACING[1] * period
-            edge = find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, step, PAUSE_R)
+        if edge is None and step < 0:  # reps before a pause to brace for the set's first, or
+            edge = before_pause(float(turns[0]) - MATCH_SPACING[1] * period)  # before a grinder before it?
+            grinder = None if edge is not None else _slow_rep(trace, template, float(turns[0]), -1, period,
+                                                               lo_s, rest, still)
+            if grinder is not None:
+                added.append(grinder)
+                edge = before_pause(grinder.start_s - period / 2.0)  # the rep before it ends there at the earliest
         along(edge, step, MATCH_EDGE_REPS - 1)
     if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
-        c, r, size, first, second = _slow_match(trace, template, float(turns[-1]), period, hi_s)
-        if _like_a_rep(r, size, PAUSE_R) and _at_pose(trace, c + second * period / 2.0, rest, _held_after(still, c)):
-            conf = round(r * _size_match(size), 3)
-            added.append(Rep(c - first * period / 2.0, c, c + second * period / 2.0, conf))
-            along(c + (second - 1.0) * period / 2.0, 1, MATCH_EDGE_REPS)  # the reps after it, in rhythm again
+        grinder = _slow_rep(trace, template, float(turns[-1]), 1, period, hi_s, rest, still)
+        if grinder is not None:
+            added.append(grinder)
+            along(grinder.end_s - period / 2.0, 1, MATCH_EDGE_REPS)  # the reps after it, in rhythm again
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
@@ -242,20 +252,39 @@ def reps_before(turns_s: tuple[float, float], trace: Trace, still: Sequence[Pose
     return sum(r.turn_s < turns_s[0] for r in done.reps)
 
 
-def _slow_match(trace: Trace, template: np.ndarray, last_s: float, period_s: float,
-                hi_s: float) -> tuple[float, float, float, float, float]:
-    """The best match after a set's last turnaround ``last_s``, within ``GRIND_GAP`` periods or a pause of
-    ``PAUSE_S`` (and clear of the next set's first turnaround ``hi_s``), of the set's mean rep slowed by one
-    of ``GRIND_STRETCH``, whole or in one phase (a grinder slows the lift, not always the descent): (turn
-    time s, correlation, size, and the slowing of its first and second half). A rep whose first half is
-    slowed by f turns at least (1 + f) / 2 periods after the one before; a fidget or a move to rack is
-    quicker than a rep."""
+def _slow_rep(trace: Trace, template: np.ndarray, edge_s: float, step: int, period_s: float, bound_s: float,
+              rest: np.ndarray | None, still: Sequence[Pose]) -> Rep | None:
+    """A slower rep (a grinder, `_slow_match`) just after (``step`` +1) a set's last turnaround or before (-1)
+    its first (``edge_s``; ``bound_s`` the neighbouring set's nearest turnaround), that matches by ``PAUSE_R``
+    and ends (starts) in the pose between reps (after: or a pose held still after it); else None."""
+    c, r, size, first, second = _slow_match(trace, template, edge_s, period_s, bound_s, step)
+    start_s, end_s = c - first * period_s / 2.0, c + second * period_s / 2.0
+    if not _like_a_rep(r, size, PAUSE_R):
+        return None
+    if not (_at_pose(trace, end_s, rest, _held_after(still, c)) if step > 0 else _at_pose(trace, start_s, rest)):
+        return None
+    return Rep(start_s, c, end_s, round(r * _size_match(size), 3))
+
+
+def _slow_match(trace: Trace, template: np.ndarray, edge_s: float, period_s: float,
+                bound_s: float, step: int = 1) -> tuple[float, float, float, float, float]:
+    """The best match after a set's last turnaround ``edge_s`` (``step`` +1), within ``GRIND_GAP`` periods or a
+    pause of ``PAUSE_S`` (and clear of the next set's first turnaround ``bound_s``), or before its first (-1),
+    within ``GRIND_GAP`` periods (a pause comes before a grinder, not after it; clear of the previous set's last
+    turnaround ``bound_s``), of the set's mean rep slowed by one of ``GRIND_STRETCH``, whole or in one phase (a
+    grinder slows the lift, not always the descent): (turn time s, correlation, size, and the slowing of its
+    first and second half). A rep whose first half is slowed by f turns at least (1 + f) / 2 periods after the
+    one before; a fidget or a move to rack is quicker than a rep."""
     best = (np.nan, 0.0, 0.0, 1.0, 1.0)
     for f in GRIND_STRETCH:
         for phase in GRIND_PHASES:
             first, second = half_factors(f, phase)
-            a_s = last_s + (1.0 + first) / 2.0 * period_s  # the last rep's second half, then this one's first
-            b_s = min(max(last_s + GRIND_GAP * period_s, a_s + PAUSE_S), hi_s - MATCH_SPACING[0] * period_s)
+            if step > 0:  # the last rep's second half, then this one's first
+                a_s = edge_s + (1.0 + first) / 2.0 * period_s
+                b_s = min(max(edge_s + GRIND_GAP * period_s, a_s + PAUSE_S), bound_s - MATCH_SPACING[0] * period_s)
+            else:  # this one's second half, then the first rep's first
+                b_s = edge_s - (1.0 + second) / 2.0 * period_s
+                a_s = max(edge_s - GRIND_GAP * period_s, bound_s + MATCH_SPACING[0] * period_s)
             within = span(trace[0], a_s, b_s)
             if not a_s < b_s or within.start == within.stop:  # no data there (yet, live): no match
                 continue

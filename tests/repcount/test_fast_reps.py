@@ -87,17 +87,17 @@ def test_reps_before_a_pause_to_brace_for_the_next_are_counted(exercise: str, se
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
 
 
-def _paused_set(exercise: str, seed: int) -> SynthSession:
-    """An irregular wrist set of 10 at speed 0.4: reps about a second apart, one pause and one grinder among them."""
-    return synth_set(exercise, 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
+def _paused_set(exercise: str, seed: int, n: int = 10) -> SynthSession:
+    """An irregular wrist set of ``n`` at speed 0.4: reps about a second apart, one pause and one grinder among them."""
+    return synth_set(exercise, n, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=0.4,
                      irregular=True)
 
 
-def _assert_one_set_of_ten(s: SynthSession, seed: int) -> None:
-    """One set of 10 offline, and live in chunks of 1-39 samples."""
-    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [10]
+def _assert_one_set_of(s: SynthSession, seed: int, n: int) -> None:
+    """One set of ``n`` offline, and live in chunks of 1-39 samples."""
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [n]
     sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
-    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [10]
+    assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [n]
 
 
 @pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 1), ("barbell_row", 7), ("overhead_press", 8)])
@@ -107,7 +107,7 @@ def test_a_pause_of_a_few_seconds_in_a_quick_set_does_not_split_it(exercise: str
     s = _paused_set(exercise, seed)
     turns = [r[1] for r in s.sets[0].rep_times]
     assert 3.0 < max(np.diff(turns)) < 6.0  # the breather the case is about
-    _assert_one_set_of_ten(s, seed)
+    _assert_one_set_of(s, seed, 10)
 
 
 @pytest.mark.parametrize(("exercise", "seed"), [("barbell_row", 57), ("squat", 21)])
@@ -118,7 +118,7 @@ def test_a_part_of_a_paused_set_counted_on_its_returns_is_joined_in_the_other_pa
     the move into the pause too, but two turnarounds): the parts were not joined (3 + 8 and 6 + 4 reps). Re-read in
     the longer part's sign, they are one set of 10, offline and live."""
     s = _paused_set(exercise, seed)
-    _assert_one_set_of_ten(s, seed)
+    _assert_one_set_of(s, seed, 10)
 
 
 @pytest.mark.parametrize("seed", [2, 6])
@@ -127,7 +127,7 @@ def test_the_slow_rep_after_a_breather_in_a_quick_set_is_counted_when_the_parts_
     (under EDGE_PEAK_FRACTION of the reps', still over MIN_PEAK_FRACTION). Joining the parts kept only waves as
     tall as edge reps between them and counted 9, not 10."""
     s = _paused_set("overhead_press", seed)
-    _assert_one_set_of_ten(s, seed)
+    _assert_one_set_of(s, seed, 10)
 
 
 @pytest.mark.parametrize(("exercise", "seed"), [("curl", 0), ("squat", 19)])
@@ -138,4 +138,15 @@ def test_a_rep_after_the_grinder_that_follows_a_breather_at_the_end_of_a_set_is_
     s = _paused_set(exercise, seed)
     rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
     assert int(np.argmax(rests)) == 7  # the pause is before rep 9 of 10, the grinder
-    _assert_one_set_of_ten(s, seed)
+    _assert_one_set_of(s, seed, 10)
+
+
+@pytest.mark.parametrize(("exercise", "seed"), [("squat", 12), ("squat", 45), ("overhead_press", 55)])
+def test_a_grinder_after_a_breather_just_after_the_first_rep_is_counted_with_the_rep_before(exercise: str,
+                                                                                          seed: int) -> None:
+    """The pause and the grinder come after the first rep: the run starts after them, the grinder is found
+    just before it (`refine._slow_rep`, backwards), and the first rep before the pause before it: 8, not 6."""
+    s = _paused_set(exercise, seed, 8)
+    rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
+    assert int(np.argmax(rests)) == 0  # the pause is after rep 1 of 8, before the grinder
+    _assert_one_set_of(s, seed, 8)
