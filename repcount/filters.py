@@ -215,6 +215,7 @@ class RepSignal:
     restart: np.ndarray | None = None  # True where a new posture restarted the band-pass
     still: np.ndarray | None = None  # True where the sensor has just been held still long enough
     settled: np.ndarray | None = None  # True where a segment that began at rest (`START_STILL_N`) first moves
+    mag_g: np.ndarray | None = None  # magnitude of the acceleration (near 0: in free fall, off the floor)
 
 
 def _pose_resets(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, list[int], np.ndarray, np.ndarray]:
@@ -309,7 +310,7 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     restart, still, first_move = (_mask(len(acc_g), at) for at in (resets, confirmed, settled))
     if not resets:  # the usual case: one run, nothing to join
         state, sig = _filter_run(state, acc_g)
-        return state, replace(sig, restart=restart, still=still, settled=first_move)
+        return state, replace(sig, restart=restart, still=still, settled=first_move, mag_g=np.linalg.norm(acc_g, axis=1))
     parts = []
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -321,4 +322,5 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("x_g", "rms_g", "step_g", "stride_g")}
     bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
     level = np.concatenate([p.level_g for p in parts if p.level_g is not None])
-    return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still, settled=first_move)
+    return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still, settled=first_move,
+                            mag_g=np.linalg.norm(acc_g, axis=1))

@@ -34,6 +34,7 @@ class Lobe:
     stride_g: float
     clipped: bool = False  # cut by the start or end of the data: its size says nothing
     level: tuple[float, ...] = (0.0, 0.0, 1.0)  # mean low-passed acceleration over it: the pose there (g)
+    low_g: float = 1.0  # least magnitude of the acceleration over it (near 0 g: in free fall)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class LobeState:
     step_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     stride_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     level_g: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
+    mag_g: np.ndarray = field(default_factory=lambda: np.empty(0))
     origin_s: float | None = None  # first grid time of the segment
 
 
@@ -91,12 +93,13 @@ def _lobes_in(state: LobeState, upto: int, *, at_end: bool = False) -> list[Lobe
         step = _run_sums(state.step_g, starts, stops) / n
         stride = _run_sums(state.stride_g, starts, stops) / n
         level = _run_sums(state.level_g, starts, stops) / n[:, None]
+        low = _run_sums(state.mag_g, starts, stops, np.minimum)
         peak = _first_peaks(y, starts, stops)
         clipped = (at_end & (stops == upto)) | (state.origin_s is not None and t_s[starts] - state.origin_s < CLIP_S)
         fields = zip(t_s[peak].tolist(), y[peak].tolist(), area.tolist(), t_s[starts].tolist(), t_s[stops - 1].tolist(),
-                     step.tolist(), stride.tolist(), clipped.tolist(), level.tolist(), strict=True)
-        out += [Lobe(sign, p_s, p_g, a_gs, a_s, b_s, st_g, sd_g, bool(c), tuple(lv))
-                for p_s, p_g, a_gs, a_s, b_s, st_g, sd_g, c, lv in fields]
+                     step.tolist(), stride.tolist(), clipped.tolist(), level.tolist(), low.tolist(), strict=True)
+        out += [Lobe(sign, p_s, p_g, a_gs, a_s, b_s, st_g, sd_g, bool(c), tuple(lv), lo_g)
+                for p_s, p_g, a_gs, a_s, b_s, st_g, sd_g, c, lv, lo_g in fields]
     return sorted(out, key=lambda lobe: lobe.peak_s)
 
 
@@ -108,6 +111,7 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
     step = np.concatenate((state.step_g, sig.step_g))
     stride = np.concatenate((state.stride_g, sig.stride_g))
     level = np.vstack([state.level_g, sig.level_g if sig.level_g is not None else np.zeros((len(t_s), 3))])
+    mag = np.concatenate((state.mag_g, sig.mag_g if sig.mag_g is not None else np.ones(len(t_s))))
     inside = np.abs(x) > 0.5 * h
     same_side = np.concatenate(([True], np.sign(x[1:]) == np.sign(x[:-1])))
     open_from = len(x)
@@ -115,9 +119,9 @@ def lobe_step(state: LobeState, t_s: np.ndarray, sig: RepSignal) -> tuple[LobeSt
         open_from -= 1
     origin = state.origin_s if state.origin_s is not None else (float(t_s[0]) if len(t_s) else None)
     closed = bool(inside[:open_from].any())  # else no run has closed: a lobe lies beyond half its threshold
-    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, origin), open_from) if closed else []
+    lobes = _lobes_in(LobeState(t, x, h, step, stride, level, mag, origin), open_from) if closed else []
     k = open_from
-    rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], level[k:], origin)
+    rest = LobeState(t[k:], x[k:], h[k:], step[k:], stride[k:], level[k:], mag[k:], origin)
     return rest, lobes
 
 

@@ -70,6 +70,9 @@ LOCO_CONTEXT_S = 10.0  # unless it goes on into this long of waves taken for wal
 LOCO_MAX_SET_S = 120.0  # or lasts this long unbroken: footfalls for minutes are a jog, not a set of jumping jacks
 HOP_MAX_S = 0.6  # waves this quick that land (the magnitude bouncing by HOP_MIN_STEP_G at their rate) are hops
 HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this quick (fast push-ups do not land)
+FLIGHT_MAX_S = 0.8  # or up to this slow where they leave the floor:
+FLIGHT_MAX_G = 0.05  # the magnitude falling under this in the waves: free fall reads 0 g and noise (a lift pulled
+# down hard passes 0 g but seldom as near at a sample; a walking or climbing trunk never leaves the floor)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_GAP_S = 6.0  # or this close in seconds: a few breaths among quick reps (a rest between sets is longer)
@@ -97,6 +100,7 @@ class Wave:
     step_g: float = 0.0  # step-band and stride-band RMS of the magnitude over its biggest lobe (g)
     stride_g: float = 0.0
     start_s: float = 0.0  # start of its first lobe
+    low_g: float = 1.0  # least magnitude of the acceleration over its lobes (g)
 
 
 def _walking(lobe: Lobe) -> bool:
@@ -117,12 +121,12 @@ def merge_lobes(lobes: Sequence[Lobe], waves: Sequence[Wave] = ()) -> list[Wave]
                 w.area_gs + lobe.area_gs, w.first_peak_s, lobe.peak_s, w.walking or _walking(lobe),
                 w.clipped or lobe.clipped, w.covered_s + lobe.end_s - lobe.start_s,
                 lobe.level if big else w.level, lobe.step_g if big else w.step_g, lobe.stride_g if big else w.stride_g,
-                w.start_s,
+                w.start_s, min(w.low_g, lobe.low_g),
             )
         else:
             out.append(Wave(lobe.sign, lobe.peak_s, lobe.peak_g, lobe.area_gs, lobe.peak_s, lobe.peak_s,
                             _walking(lobe), lobe.clipped, lobe.end_s - lobe.start_s, lobe.level,
-                            lobe.step_g, lobe.stride_g, lobe.start_s))
+                            lobe.step_g, lobe.stride_g, lobe.start_s, lobe.low_g))
     return out
 
 
@@ -493,7 +497,13 @@ def _strokes(idx: list[int], waves: Sequence[Wave], period_s: float) -> bool:
     """The waves are two strokes a rep: quicker than any rep, or as quick as hops and landing like them."""
     if period_s < PERIOD_S[0]:
         return True
-    return period_s < HOP_MAX_S and median([waves[i].step_g for i in idx]) >= HOP_MIN_STEP_G
+    hops = period_s < HOP_MAX_S or (period_s < FLIGHT_MAX_S and _flight(idx, waves))
+    return hops and median([waves[i].step_g for i in idx]) >= HOP_MIN_STEP_G
+
+
+def _flight(idx: list[int], waves: Sequence[Wave]) -> bool:
+    """The body leaves the floor in these waves (jumps, or running): the magnitude falls toward 0 g."""
+    return median([waves[i].low_g for i in idx]) < FLIGHT_MAX_G
 
 
 def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
@@ -514,7 +524,7 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     least = LOCO_STEP_RATIO[0] if len(run) >= SHORT_RUN else LOCO_SHORT_MIN_RATIO
     ratio = float(np.clip(LOCO_SYMMETRY * _band_ratio(2.0 / period_s), least, LOCO_STEP_RATIO[1]))
     footfalls = LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO[1] * stride)
-    walked = WALK_MAX_STEP_G > step >= max(LOCO_SLOW_MIN_STEP_G, ratio * stride)  # slow steps, no flight
+    walked = WALK_MAX_STEP_G > step >= max(LOCO_SLOW_MIN_STEP_G, ratio * stride) and not _flight(run, waves)
     if not (footfalls or walked):
         return False
     pool = _same_sign_between(run, waves)

@@ -93,11 +93,11 @@ def test_an_open_lobe_counts_once_it_has_passed_its_peak() -> None:
     rising = np.sin(np.pi * t / 3.0)  # half a wave: peak at 1.5 s
     x = rising[t < 2.55]  # fallen to 0.5 of the peak
     state = LobeState(t[: len(x)], x, np.full(len(x), 0.2), np.zeros(len(x)), np.zeros(len(x)),
-                      np.zeros((len(x), 3)), 0.0)
+                      np.zeros((len(x), 3)), np.ones(len(x)), 0.0)
     lobe = open_lobe(state)
     assert lobe is not None and abs(lobe.peak_s - 1.5) < 0.1
     before_peak = LobeState(state.t_s[:25], x[:25], state.h_g[:25], state.step_g[:25], state.stride_g[:25],
-                            state.level_g[:25], 0.0)
+                            state.level_g[:25], state.mag_g[:25], 0.0)
     assert open_lobe(before_peak) is None
 
 
