@@ -308,9 +308,10 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     """
     state, resets, confirmed, settled = _pose_resets(state, acc_g)
     restart, still, first_move = (_mask(len(acc_g), at) for at in (resets, confirmed, settled))
+    mag = np.linalg.norm(acc_g, axis=1)
     if not resets:  # the usual case: one run, nothing to join
         state, sig = _filter_run(state, acc_g)
-        return state, replace(sig, restart=restart, still=still, settled=first_move, mag_g=np.linalg.norm(acc_g, axis=1))
+        return state, replace(sig, restart=restart, still=still, settled=first_move, mag_g=mag)
     parts = []
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -323,4 +324,4 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
     level = np.concatenate([p.level_g for p in parts if p.level_g is not None])
     return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still, settled=first_move,
-                            mag_g=np.linalg.norm(acc_g, axis=1))
+                            mag_g=mag)
