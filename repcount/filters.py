@@ -276,17 +276,17 @@ def _filter_run(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
         per_sample = np.repeat(state.axis[None, :], len(acc_g), axis=0)
     x = np.einsum("ij,ij->i", bp, per_sample)
     ms, env_zi = _ew_filter(_ENV_B, _ENV_A, x * x, state.env_zi)
-    gait, gait_ms, gait_zi, gait_env_zi = _gait(state, acc_g)
+    mag = np.linalg.norm(acc_g, axis=1)
+    gait, gait_ms, gait_zi, gait_env_zi = _gait(state, mag)
     level, level_zi = _sos_filter(_SOS_LEVEL, acc_g, state.level_zi)
     new_state = replace(state, bp_zi=bp_zi, cov_zi=cov_zi, env_zi=env_zi, gait_zi=gait_zi, gait_env_zi=gait_env_zi,
                         axis=axis, n_seen=state.n_seen + len(acc_g), level_zi=level_zi)
     rms = np.sqrt(np.maximum(np.column_stack((ms, gait_ms)), 0.0))
-    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2], bp, level)
+    return new_state, RepSignal(x, rms[:, 0], rms[:, 1], rms[:, 2], bp, level, mag_g=mag)
 
 
-def _gait(state: FilterState, acc_g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Step-band and stride-band content of the acceleration magnitude, and their running mean squares."""
-    mag = np.linalg.norm(acc_g, axis=1)
+def _gait(state: FilterState, mag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step-band and stride-band content of the acceleration magnitude ``mag`` (g), and their running mean squares."""
     step, step_zi = _sos_filter(_SOS_GAIT[:2], mag, state.gait_zi[:, :, 0])
     stride, stride_zi = _sos_filter(_SOS_GAIT[2:], mag, state.gait_zi[:, :, 1])
     both = np.column_stack((step, stride))
@@ -308,10 +308,9 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     """
     state, resets, confirmed, settled = _pose_resets(state, acc_g)
     restart, still, first_move = (_mask(len(acc_g), at) for at in (resets, confirmed, settled))
-    mag = np.linalg.norm(acc_g, axis=1)
     if not resets:  # the usual case: one run, nothing to join
         state, sig = _filter_run(state, acc_g)
-        return state, replace(sig, restart=restart, still=still, settled=first_move, mag_g=mag)
+        return state, replace(sig, restart=restart, still=still, settled=first_move)
     parts = []
     bounds = sorted({0, *resets, len(acc_g)})
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -323,5 +322,6 @@ def filter_step(state: FilterState, acc_g: np.ndarray) -> tuple[FilterState, Rep
     joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("x_g", "rms_g", "step_g", "stride_g")}
     bp = np.concatenate([p.bp_g for p in parts if p.bp_g is not None])
     level = np.concatenate([p.level_g for p in parts if p.level_g is not None])
+    mag = np.concatenate([p.mag_g for p in parts if p.mag_g is not None])
     return state, RepSignal(**joined, bp_g=bp, level_g=level, restart=restart, still=still, settled=first_move,
                             mag_g=mag)

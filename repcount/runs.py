@@ -384,8 +384,9 @@ def _rep_confidence(areas: np.ndarray, gaps: np.ndarray) -> np.ndarray:
 
 def _build_set(run: list[int], waves: Sequence[Wave]) -> DetectedSet:
     turns = np.array([waves[i].peak_s for i in run])
-    half = median(np.diff(turns).tolist()) / 2.0
-    conf = _rep_confidence(np.array([waves[i].area_gs for i in run]), np.diff(turns))
+    gaps = np.diff(turns)
+    half = median(gaps.tolist()) / 2.0
+    conf = _rep_confidence(np.array([waves[i].area_gs for i in run]), gaps)
     reps = []
     for k, i in enumerate(run):
         before = waves[i - 1].last_peak_s if i > 0 else -np.inf
@@ -401,7 +402,7 @@ def _build_set(run: list[int], waves: Sequence[Wave]) -> DetectedSet:
 def _edge_margin(run: list[int], waves: Sequence[Wave]) -> float:
     """Lower confidence when a same-sign wave just outside the run looks almost like a rep."""
     med = median([waves[i].area_gs for i in run])
-    period = median(spacings([waves[i].peak_s for i in run]))
+    period = _spacing_s(run, waves)
     margin = 1.0
     for j, ref in ((run[0] - 2, run[0]), (run[-1] + 2, run[-1])):
         if 0 <= j < len(waves) and abs(waves[j].peak_s - waves[ref].peak_s) < 2.0 * period:
@@ -438,6 +439,7 @@ def _in_sign_of(a: list[int], b: list[int], waves: Sequence[Wave]) -> tuple[list
 
 
 def _spacing_s(run: list[int], waves: Sequence[Wave]) -> float:
+    """The median spacing (s) of a run's wave peaks."""
     return median(spacings([waves[i].peak_s for i in run]))
 
 
@@ -520,7 +522,7 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     well, and by more than footfalls do; a lift hardly bounces."""
     step = median([waves[i].step_g for i in run])
     stride = median([waves[i].stride_g for i in run])
-    period_s = median(spacings([waves[i].peak_s for i in run]))
+    period_s = _spacing_s(run, waves)
     least = LOCO_STEP_RATIO[0] if len(run) >= SHORT_RUN else LOCO_SHORT_MIN_RATIO
     ratio = float(np.clip(LOCO_SYMMETRY * _band_ratio(2.0 / period_s), least, LOCO_STEP_RATIO[1]))
     footfalls = LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO[1] * stride)
@@ -528,7 +530,7 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     if not (footfalls or walked):
         return False
     pool = _same_sign_between(run, waves)
-    spacing_s = median(spacings([waves[i].peak_s for i in pool]))
+    spacing_s = _spacing_s(pool, waves)
     if spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s):
         return True
     return footfalls and waves[run[-1]].peak_s - waves[run[0]].peak_s >= LOCO_MAX_SET_S
