@@ -496,10 +496,11 @@ def _random_mount(rng: np.random.Generator) -> np.ndarray:
 
 
 def _render(
-    track: _Track, sets: Sequence[SetTruth], fs_hz: float, rng: np.random.Generator, noise_g: float
+    track: _Track, sets: Sequence[SetTruth], fs_hz: float, rng: np.random.Generator, noise_g: float,
+    gravity: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pose tracks plus breathing and sway -> sensor readings at ``fs_hz`` (block mean of the 200 Hz
-    simulation), noise, the sensor's range, 1 mg steps."""
+    simulation), noise, the sensor's range, 1 mg steps. Without ``gravity``: the linear acceleration only."""
     up, fwd = np.concatenate(track.up_m), np.concatenate(track.fwd_m)
     sway_pitch, sway_roll = _body_sway(len(up), [s.rep_times for s in sets], rng)
     pitch, roll = np.concatenate(track.pitch_rad) + sway_pitch, np.concatenate(track.roll_rad) + sway_roll
@@ -509,7 +510,7 @@ def _render(
         [np.gradient(np.gradient(fwd, dt), dt), np.gradient(np.gradient(side, dt), dt),
          np.gradient(np.gradient(up, dt), dt)], -1
     ) / G_M_S2
-    specific = acc_world + np.array([0.0, 0.0, 1.0])
+    specific = acc_world + np.array([0.0, 0.0, 1.0 if gravity else 0.0])
     body = np.einsum("nji,nj->ni", _rotation(pitch, roll), specific)
     sensor = body @ _random_mount(rng)
     step = max(int(round(SIM_FS_HZ / fs_hz)), 1)
@@ -529,6 +530,7 @@ def synth_session(
     speed: float = 1.0,
     irregular: bool = False,
     noise_g: float = 0.004,
+    gravity: bool = True,
 ) -> SynthSession:
     """Simulate a whole workout: walk to each station, set up, lift, re-rack, rest.
 
@@ -550,6 +552,8 @@ def synth_session(
         Add one long pause inside each set, and make the rep after it a grinder (not for continuous moves).
     noise_g : float
         White sensor noise (g, standard deviation) before 1 mg quantisation.
+    gravity : bool
+        False: readings without gravity, as phones and watches export linear acceleration (the same motion).
 
     Returns
     -------
@@ -589,7 +593,7 @@ def synth_session(
         truths.append(SetTruth(exercise, reps[0][0], reps[-1][2], tuple(reps)) if reps else None)
         previous = exercise
     sets = tuple(s for s in truths if s is not None)
-    t_s, acc_g = _render(track, sets, fs_hz, rng, noise_g)
+    t_s, acc_g = _render(track, sets, fs_hz, rng, noise_g, gravity)
     return SynthSession(t_s, acc_g, float(SIM_FS_HZ / max(int(round(SIM_FS_HZ / fs_hz)), 1)), sets)
 
 
@@ -603,6 +607,7 @@ def synth_set(
     speed: float = 1.0,
     irregular: bool = False,
     noise_g: float = 0.004,
+    gravity: bool = True,
 ) -> SynthSession:
     """One set as a short recording: a few seconds of standing, set-up, reps, re-rack, a few seconds of rest.
 
@@ -610,5 +615,5 @@ def synth_set(
     """
     return synth_session(
         [(exercise, n_reps, float(rng.uniform(3.0, 6.0)))],
-        placement=placement, fs_hz=fs_hz, rng=rng, speed=speed, irregular=irregular, noise_g=noise_g,
+        placement=placement, fs_hz=fs_hz, rng=rng, speed=speed, irregular=irregular, noise_g=noise_g, gravity=gravity,
     )
