@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from repcount.filters import PRIME_N, START_N, FilterState, filter_step
-from repcount.grid import GRID_FS_HZ, GridChunk, GridState, grid_flush, grid_step
+from repcount.grid import GRID_FS_HZ, MAX_FILL_S, GridChunk, GridState, grid_flush, grid_step
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import Extension, extended_reps, extension, provisional_reps, rep_pair
@@ -35,6 +35,11 @@ from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
 IDLE_TRACE_S = 20.0  # band-passed signal kept while no bout is open (a lobe being formed is shorter)
 LONG_BOUT_WAVES = 256  # an open bout of this many waves (lifting bouts hold up to ~170: set-up, a set, re-racking)
+#: A dropout in the raw samples this long (up to grid.MAX_FILL_S; longer ones split the data) can hide a rep: the
+#: grid interpolates it for the filters, the trace keeps it as missing (NaN) so `refine.complete` counts by rhythm.
+#: Twice the sample interval at the slowest supported rate (10 Hz) plus jitter; a rep of 0.8 s or more needs a
+#: third of its period missing to be hidden (refine.UNSEEN_SHARE).
+MIN_GAP_S = 0.25
 RECOUNT_SHARE = 16  # has its running count redone in full only once it has grown by this share (1/16) of its waves
 
 
@@ -94,6 +99,8 @@ class RepCounter:
     _held: bool = False  # a drop of the running count is being held back for one lobe
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
+    _last_raw_s: float = -np.inf  # the latest raw sample time seen
+    _gaps: list[tuple[float, float]] = field(default_factory=list)  # short dropouts whose bins are not filtered yet
 
     def step(self, t_s: np.ndarray, acc_g: np.ndarray) -> None:
         """Feed raw samples: times (s, increasing across calls) and accelerations (n, 3) in g."""
@@ -102,11 +109,31 @@ class RepCounter:
         ok = np.isfinite(t) & np.isfinite(acc).all(axis=1)
         if not ok.all():
             t, acc = t[ok], acc[ok]
+        if len(t):
+            self._note_gaps(t)
         self._grid, chunk = grid_step(self._grid, t, acc)
         self._pending = _join(self._pending, chunk)
         if len(self._pending.t_s) >= BATCH_SAMPLES:
             self._consume(self._pending)
             self._pending = GridChunk.empty()
+
+    def _note_gaps(self, t_s: np.ndarray) -> None:
+        """Remember the short dropouts between raw samples (samples not after the latest are dropped by the grid)."""
+        top = np.maximum.accumulate(np.concatenate(([self._last_raw_s], t_s)))
+        jump = t_s - top[:-1]
+        k = np.flatnonzero((jump > MIN_GAP_S) & (jump <= MAX_FILL_S))
+        if len(k):
+            self._gaps.extend(zip(top[k].tolist(), t_s[k].tolist(), strict=True))
+        self._last_raw_s = float(top[-1])
+
+    def _missing(self, t_s: np.ndarray) -> np.ndarray | None:
+        """Which grid samples lie wholly inside a short dropout (None if none); forgets the dropouts now passed."""
+        half = 0.5 / GRID_FS_HZ
+        inside = np.zeros(len(t_s), bool)
+        for a, b in self._gaps:
+            inside |= (t_s - half > a) & (t_s + half <= b)
+        self._gaps = [g for g in self._gaps if g[1] > t_s[-1]]
+        return inside if inside.any() else None
 
     def flush(self) -> list[DetectedSet]:
         """End of stream: close the open lobe and bout; returns all sets found."""
@@ -163,7 +190,12 @@ class RepCounter:
                 k = int(np.argmax(sig.settled))
                 self._data_pose = (float(t[k]), tuple(sig.level_g[k].tolist()))
         if sig.bp_g is not None and sig.level_g is not None:
-            self._traces.append((t, sig.bp_g, sig.level_g))
+            missing = self._missing(t) if self._gaps else None
+            if missing is None:
+                self._traces.append((t, sig.bp_g, sig.level_g))
+            else:
+                self._traces.append((t, np.where(missing[:, None], np.nan, sig.bp_g),
+                                     np.where(missing[:, None], np.nan, sig.level_g)))
         self._lobes, lobes = lobe_step(self._lobes, t, sig)
         self._now_s = float(t[-1])
         self._add_lobes(lobes)

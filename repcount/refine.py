@@ -23,7 +23,8 @@ MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
-UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing
+UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing ...
+UNSEEN_SHARE = 1.0 / 3.0  # ... over this share of a period around its turnaround (2/3 of one of its half-period lobes)
 CUT_REP_PERIODS = (1.3, 2.0)  # a recording starting in motion this many periods before the first turnaround ...
 CUT_REP_RMS = 0.4  # ... with at least this fraction of the set's RMS there: the cut held a rep
 RHYTHM_GAPS = (0.75, 1.35)  # a set with a rep spacing outside this many periods is irregular ...
@@ -186,8 +187,8 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
 
     def unseen(c: float) -> float | None:
         """A rep kept in rhythm while the data was missing (a dropout), at low confidence."""
-        k = int(np.searchsorted(trace[0], c))
-        if not 0 <= k < len(trace[0]) or np.isfinite(trace[1][k]).all():
+        near = trace[1][span(trace[0], c - period / 2.0, c + period / 2.0)]
+        if not len(near) or np.mean(~np.isfinite(near[:, 0])) < UNSEEN_SHARE:
             return None
         added.append(_rep_around(c, period, UNSEEN_CONFIDENCE))
         return c
@@ -367,8 +368,11 @@ def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
 
 
 def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:
-    """RMS magnitude of the band-passed 3-axis acceleration where ``mask`` is True (g); 0 if none."""
-    return float(np.sqrt(np.nanmean(np.sum(bp_g[mask] ** 2, axis=1)))) if mask.any() else 0.0
+    """RMS magnitude of the band-passed 3-axis acceleration where ``mask`` is True and the data is not missing (g);
+    0 if none."""
+    power = np.sum(bp_g[mask] ** 2, axis=1)
+    power = power[np.isfinite(power)]
+    return float(np.sqrt(np.mean(power))) if len(power) else 0.0
 
 
 def with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:
