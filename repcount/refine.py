@@ -193,10 +193,18 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         added.append(_rep_around(c, period, UNSEEN_CONFIDENCE))
         return c
 
+    def unseen_before(t: float | None, b: float) -> None:
+        """The reps a dropout held before a rep matched after it (the match skips them)."""
+        while t is not None and b - t > (1.0 + lo) * period:
+            t = unseen(t + period)
+
     for a, b in zip(turns[:-1], turns[1:], strict=True):
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
-            t = find(t + lo * period, b - lo * period) or unseen(t + period)
+            c = find(t + lo * period, b - lo * period)
+            if c is not None:
+                unseen_before(t, c)
+            t = c or unseen(t + period)
 
     def before_pause(near: float) -> float | None:
         """A rep before the set's first ending by ``near``, after a pause of up to ``PAUSE_S`` (matching by
