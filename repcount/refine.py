@@ -193,18 +193,10 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         added.append(_rep_around(c, period, UNSEEN_CONFIDENCE))
         return c
 
-    def unseen_before(t: float | None, b: float) -> None:
-        """The reps a dropout held before a rep matched after it (the match skips them)."""
-        while t is not None and b - t > (1.0 + lo) * period:
-            t = unseen(t + period)
-
     for a, b in zip(turns[:-1], turns[1:], strict=True):
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
-            c = find(t + lo * period, b - lo * period)
-            if c is not None:
-                unseen_before(t, c)
-            t = c or unseen(t + period)
+            t = find(t + lo * period, b - lo * period) or unseen(t + period)
 
     def before_pause(near: float) -> float | None:
         """A rep before the set's first ending by ``near``, after a pause of up to ``PAUSE_S`` (matching by
@@ -233,6 +225,11 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
         if grinder is not None:
             added.append(grinder)
             along(grinder.end_s - period / 2.0, 1, MATCH_EDGE_REPS)  # the reps after it, in rhythm again
+    reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
+    for a_rep, b_rep in zip(reps[:-1], reps[1:], strict=True):  # a dropout that a match after it skipped
+        t = a_rep.turn_s
+        while t is not None and b_rep.turn_s - t > (1.0 + lo) * period:
+            t = unseen(t + period)
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
 
