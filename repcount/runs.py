@@ -63,8 +63,11 @@ LOCO_SHORT_MIN_RATIO = 1.2  # (but a run shorter than SHORT_RUN, a few waves of 
 LOCO_MIN_STEP_G = 0.08  # footfalls of steady locomotion (left and right alike), when the bounce is at least this
 LOCO_SLOW_MIN_STEP_G = 0.12  # (this, and under WALK_MAX_STEP_G, where the ratio is relaxed: a lift's harmonics
 # reach the step band too)
-LOCO_STEP_ALIKE_R = 0.0  # (and, there, if left and right steps are alike: the magnitude correlates positively with
-# itself half a wave on, as gait's step regularity reads; a quick lift's magnitude, up and down unlike, negatively)
+LOCO_STEP_ALIKE_R = 0.0  # (and, there, if left and right steps may be alike: the magnitude correlates positively
+# with itself half a wave on, as gait's step regularity reads; a quick lift's, up and down unlike, negatively)
+LOCO_REP_WAVES = (0.6, 1.25)  # (half, or a third, of its rhythm: the lag within these many waves where it repeats)
+LOCO_SMOOTH_S = 0.25  # (read smoothed over this: a heel strike's spike, tens of ms, sampled at 10-25 Hz lands in a
+# sample or between two as it falls, unlike from step to step; a bounce, or the spike smoothed, repeats)
 LOCO_MAX_STEP_G = 0.8  # but footfalls shake a worn sensor by less (RMS; a run's whole bounce ~0.8 g): a swung bell more
 LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps,
 LOCO_CONTEXT_S = 10.0  # unless it goes on into this long of waves taken for walking (a jog on the trunk, hopping
@@ -541,21 +544,37 @@ def _strides(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool
 
 
 def _steps_alike(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
-    """The magnitude of the acceleration over the run (less its mean over each wave spacing) correlates with
-    itself half a spacing on by at least ``LOCO_STEP_ALIKE_R``: each wave holds two alike bounces, as left and
-    right footfalls are (even harmonics of the wave), where a lift's magnitude changes once a rep (odd ones).
-    True (no evidence against footfalls) without a trace, across a gap, or over under two spacings."""
+    """Each wave may hold alike footfalls: unless the magnitude of the acceleration over the run (smoothed over
+    ``LOCO_SMOOTH_S``, less its mean over each wave spacing) repeats at a lag near the spacing
+    (``LOCO_REP_WAVES``: its rhythm) but correlates with itself by less than ``LOCO_STEP_ALIKE_R`` a half and a
+    third of that lag on (two or three steps a wave): then it changes once a wave, as a lift's does. True (no
+    evidence against footfalls) without a trace, across a gap, or over under three spacings."""
     if trace is None:
         return True
     t_s, mag_g = trace[0], trace[3]
     lo, hi = np.searchsorted(t_s, (waves[run[0]].start_s, waves[run[-1]].peak_s))
-    wave_n = max(int(round(_spacing_s(run, waves) * GRID_FS_HZ)), 2)
-    if hi - lo < 2 * wave_n or not np.isfinite(mag_g[lo:hi]).all():
-        return True
     x = mag_g[lo:hi]
-    x = x[wave_n // 2 : wave_n // 2 + len(x) - wave_n + 1] - np.convolve(x, np.ones(wave_n) / wave_n, mode="valid")
-    a, b = x[: -(wave_n // 2)], x[wave_n // 2 :]
-    return float(np.dot(a, b)) >= LOCO_STEP_ALIKE_R * float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+    smooth_n = int(round(LOCO_SMOOTH_S * GRID_FS_HZ))
+    wave_n = max(int(round(_spacing_s(run, waves) * GRID_FS_HZ)), 2 * smooth_n)
+    if len(x) < 3 * wave_n or not np.isfinite(x).all():
+        return True
+    bounce = _moving_mean(x, smooth_n)[(wave_n - smooth_n) // 2 :][: len(x) - wave_n + 1] - _moving_mean(x, wave_n)
+    lags = range(int(LOCO_REP_WAVES[0] * wave_n), int(LOCO_REP_WAVES[1] * wave_n) + 1)
+    rep_n = max(lags, key=lambda lag: _correlation(bounce, lag))
+    return _correlation(bounce, rep_n) <= 0.0 or any(
+        _correlation(bounce, int(round(rep_n / steps))) >= LOCO_STEP_ALIKE_R for steps in (2, 3))
+
+
+def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
+    """Means of the ``len(x) - n + 1`` windows of ``n`` consecutive values."""
+    out: np.ndarray = np.convolve(x, np.ones(n) / n, mode="valid")
+    return out
+
+
+def _correlation(x: np.ndarray, lag: int) -> float:
+    """Correlation (about 0) of ``x`` with itself ``lag`` samples on (0 where either part is flat)."""
+    a, b = x[:-lag], x[lag:]
+    return float(np.dot(a, b)) / max(float(np.sqrt(np.dot(a, a) * np.dot(b, b))), 1e-12)
 
 
 def _amid_walking(run: list[int], waves: Sequence[Wave], spacing_s: float) -> bool:

@@ -2,10 +2,14 @@
 footfalls with no set truth, and the counter gives no set for them while it still counts the jumping jacks and
 kettlebell swings done beside them (repcount.runs._strides)."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
+from repcount.grid import GRID_FS_HZ
 from repcount.live import RepCounter
+from repcount.runs import Wave, _steps_alike
 from repcount.session import analyse_session
 from repcount.synth import GAITS, SynthSession, synth_session, synth_set
 
@@ -108,6 +112,25 @@ def test_a_fast_curl_set_is_not_taken_for_climbing_stairs(seed: int) -> None:
     s, n = _fast_curls(seed)
     assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [n]
 
+
+
+def _alike(mag_of_t: Callable[[np.ndarray], np.ndarray], spacing_s: float) -> bool:
+    t = np.arange(0.0, 30.0, 1.0 / GRID_FS_HZ)
+    waves = [Wave(1, p, 0.1, 0.05, p, p, False, False, 0.3, (0.0, 0.0, 1.0), start_s=p - 0.2)
+             for p in np.arange(2.0, 28.0, spacing_s)]
+    trace = (t, np.zeros((len(t), 3)), np.zeros((len(t), 3)), mag_of_t(t))
+    return _steps_alike(list(range(len(waves))), waves, trace)
+
+
+def test_footfalls_two_or_three_a_wave_are_alike_and_a_lift_is_not() -> None:
+    """Two or three alike steps a wave (a limb swinging once a stride; a run thinned to every third step) repeat
+    within the wave; a lift's magnitude, its third harmonic in the step band too, changes once a wave."""
+    def steps(step_s: float) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda t: 1.0 + 0.3 * np.abs(np.sin(np.pi * t / step_s)) ** 3
+    assert _alike(steps(0.65), 1.3) and _alike(steps(0.65), 1.95)
+    assert not _alike(lambda t: 1.0 + 0.2 * np.cos(2 * np.pi * t / 1.3) + 0.15 * np.cos(6 * np.pi * t / 1.3), 1.3)
+    assert _steps_alike([0, 1, 2], [Wave(1, p, 0.1, 0.05, p, p, False, False, 0.3, (0.0, 0.0, 1.0))
+                                    for p in (1.0, 2.3, 3.6)], None)
 
 def test_live_equals_offline_on_a_fast_curl_set() -> None:
     s, n = _fast_curls(9008)
