@@ -189,13 +189,14 @@ class RepCounter:
             if self._resume is None and sig.settled is not None and sig.settled.any():
                 k = int(np.argmax(sig.settled))
                 self._data_pose = (float(t[k]), tuple(sig.level_g[k].tolist()))
-        if sig.bp_g is not None and sig.level_g is not None:
+        if sig.bp_g is not None and sig.level_g is not None and sig.mag_g is not None:
             missing = self._missing(t) if self._gaps else None
             if missing is None:
-                self._traces.append((t, sig.bp_g, sig.level_g))
+                self._traces.append((t, sig.bp_g, sig.level_g, sig.mag_g))
             else:
-                self._traces.append((t, np.where(missing[:, None], np.nan, sig.bp_g),
-                                     np.where(missing[:, None], np.nan, sig.level_g)))
+                gone = missing[:, None]  # the magnitude keeps the interpolation: gait evidence reads a run whole
+                self._traces.append((t, np.where(gone, np.nan, sig.bp_g), np.where(gone, np.nan, sig.level_g),
+                                     sig.mag_g))
         self._lobes, lobes = lobe_step(self._lobes, t, sig)
         self._now_s = float(t[-1])
         self._add_lobes(lobes)
@@ -263,7 +264,7 @@ class RepCounter:
             return False
         t = np.arange(self._now_s + 1.0 / GRID_FS_HZ, next_s - 0.5 / GRID_FS_HZ, 1.0 / GRID_FS_HZ)
         gap = np.full((len(t), 3), np.nan)
-        self._traces.append((t, gap, gap))
+        self._traces.append((t, gap, gap, gap[:, 0]))
         return True
 
     def _close_bout(self) -> None:
@@ -284,17 +285,17 @@ class RepCounter:
 
     def _trace(self) -> Trace:
         if not self._traces:
-            return np.empty(0), np.empty((0, 3)), np.empty((0, 3))
+            return np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.empty(0)
         if len(self._traces) > 1:
-            t, bp, level = (np.concatenate(part) for part in zip(*self._traces, strict=True))
-            self._traces = [(t, bp, level)]
+            t, bp, level, mag = (np.concatenate(part) for part in zip(*self._traces, strict=True))
+            self._traces = [(t, bp, level, mag)]
         return self._traces[0]
 
     def _keep_trace(self, from_s: float) -> None:
         """Forget the band-passed signal before ``from_s`` (no lobe of an open or future bout lies there)."""
-        t, bp, level = self._trace()
+        t, bp, level, mag = self._trace()
         k = int(np.searchsorted(t, from_s))
-        self._traces = [(t[k:], bp[k:], level[k:])] if k < len(t) else []
+        self._traces = [(t[k:], bp[k:], level[k:], mag[k:])] if k < len(t) else []
 
     def _find(self, bout: list[Lobe], waves: list[Wave], *, rated: bool = True) -> list[DetectedSet]:
         first = bout[0].start_s - POSTURE_WINDOW_S

@@ -114,7 +114,7 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     lead = turns[0] - data_start_s
     if not CUT_REP_PERIODS[0] * period <= lead <= CUT_REP_PERIODS[1] * period:
         return found
-    t, bp, _ = trace
+    t, bp, *_ = trace
     before = (t >= data_start_s) & (t <= turns[0] - period / 2.0)
     inside = (t >= turns[0] - period / 2.0) & (t <= turns[-1] + period / 2.0)
     if before.sum() < 2 or not inside.any():
@@ -139,7 +139,7 @@ def _setup_move(found: DetectedSet, trace: Trace, period: float) -> bool:
     reps = found.reps
     if len(reps) <= MIN_REPS:
         return False
-    t, _, level = trace
+    t, _, level, _ = trace
     within = span(t, reps[1].turn_s - period / 2.0, reps[-1].turn_s + period / 2.0)
     poses = level[within]
     poses = poses[np.isfinite(poses).all(axis=1)]
@@ -243,7 +243,7 @@ def reps_before(turns_s: tuple[float, float], trace: Trace, still: Sequence[Pose
     turns_s : tuple of float
         Turnaround times (s) of two consecutive reps.
     trace : Trace
-        The band-passed and low-passed signal up to now.
+        The band-passed and low-passed signal (and magnitude) up to now.
     still : sequence of Pose
         Poses held still (`complete`: edge reps start in the pose between reps).
 
@@ -326,7 +326,7 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
     target = int(round((turns[-1] - turns[0]) / period[0])) + 1
     if len(reps) - target < RHYTHM_MIN_DIFF and target <= len(reps):  # one more: the widest gap is checked
         return found
-    t, bp, _ = trace
+    t, bp, *_ = trace
     level = _rms(bp, (t >= turns[0]) & (t <= turns[-1]))
     while len(reps) != target:
         spacing = np.diff([r.turn_s for r in reps]) / period[0]
@@ -348,7 +348,7 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
 def _moving_throughout(trace: Trace, a_s: float, b_s: float, period_s: float, level_g: float) -> bool:
     """True if every half-period window between turnarounds ``a_s`` and ``b_s`` (a quarter period in from
     each) moves with an RMS of at least ``level_g``: a missed rep keeps the motion going, a pause is still."""
-    t, bp, _ = trace
+    t, bp, *_ = trace
     centres = np.arange(a_s + period_s / 2.0, b_s - period_s / 2.0 + 1e-9, period_s / 4.0)
     return all(_rms(bp, np.abs(t - c) <= period_s / 4.0) >= level_g for c in centres)
 
@@ -358,7 +358,7 @@ def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
     than ``MIN_COVER`` inside the data says nothing; 1 if neither says anything). A rep moves on both sides
     of its turnaround; a window centred where the motion starts or stops (a set counted on its returns, whose
     first and last waves are half-reps) moves on one side only."""
-    t, bp, _ = trace
+    t, bp, *_ = trace
     half = (len(template) - 1) // 2
     k = int(np.searchsorted(t, turn_s))
     ratios = []
@@ -452,7 +452,7 @@ def _held_after(still: Sequence[Pose], turn_s: float) -> list[Pose]:
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
     """Mean direction of the low-passed acceleration at the given times (between reps), or None."""
-    t, _, level = trace
+    t, _, level, _ = trace
     k = np.searchsorted(t, times_s)
     k = k[(k >= 0) & (k < len(t))]
     k = k[np.isfinite(level[k]).all(axis=1)]
@@ -464,7 +464,7 @@ def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequenc
     as in a gap). Past the end of the data the last pose in ``held`` (poses held still after the move being
     checked) stands for it: a lifter who stood up or re-racked was seen still elsewhere; with none (a
     recording cut in motion) nothing says otherwise."""
-    t, _, level = trace
+    t, _, level, _ = trace
     k = int(np.searchsorted(t, time_s))
     if rest is None:
         return True

@@ -63,6 +63,11 @@ LOCO_SHORT_MIN_RATIO = 1.2  # (but a run shorter than SHORT_RUN, a few waves of 
 LOCO_MIN_STEP_G = 0.08  # footfalls of steady locomotion (left and right alike), when the bounce is at least this
 LOCO_SLOW_MIN_STEP_G = 0.12  # (this, and under WALK_MAX_STEP_G, where the ratio is relaxed: a lift's harmonics
 # reach the step band too)
+LOCO_STEP_ALIKE_R = 0.0  # (and, there, if left and right steps may be alike: the magnitude correlates positively
+# with itself half a wave on, as gait's step regularity reads; a quick lift's, up and down unlike, negatively)
+LOCO_REP_WAVES = (0.6, 1.25)  # (half, or a third, of its rhythm: the lag within these many waves where it repeats)
+LOCO_SMOOTH_S = 0.25  # (read smoothed over this: a heel strike's spike, tens of ms, sampled at 10-25 Hz lands in a
+# sample or between two as it falls, unlike from step to step; a bounce, or the spike smoothed, repeats)
 LOCO_MAX_STEP_G = 0.8  # but footfalls shake a worn sensor by less (RMS; a run's whole bounce ~0.8 g): a swung bell more
 LOCO_MIN_STRIDE_S = 0.6  # and its waves come at most this often: strides (at 180 steps/min 0.67 s), not steps,
 LOCO_CONTEXT_S = 10.0  # unless it goes on into this long of waves taken for walking (a jog on the trunk, hopping
@@ -80,7 +85,8 @@ JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
 JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
 
 Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) where the sensor was held still
-Trace = tuple[np.ndarray, np.ndarray, np.ndarray]  # grid times (s); band-passed and low-passed acceleration (n, 3) (g)
+# grid times (s); band-passed and low-passed acceleration (n, 3) and the acceleration's magnitude (n,) (g)
+Trace = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -488,7 +494,7 @@ def find_runs(waves: Sequence[Wave], still: Sequence[Pose], trace: Trace | None,
     if not run:
         return []
     found = _build_set(run, waves)
-    kept = [] if _strides(run, waves) else [found]
+    kept = [] if _strides(run, waves, trace) else [found]
     # waves end at lobe boundaries, so the waves before and after the run are those its lobes merge into
     return [s for s in find_runs(waves[: run[0]], still, trace, data_pose) if s.end_s <= found.start_s] + kept + [
         s for s in find_runs(waves[run[-1] + 1 :], still, trace, data_pose) if s.start_s >= found.end_s
@@ -508,18 +514,19 @@ def _flight(idx: list[int], waves: Sequence[Wave]) -> bool:
     return median([waves[i].low_g for i in idx]) < FLIGHT_MAX_G
 
 
-def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
+def _strides(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
     """The run is the strides of jogging, running, brisk walking or climbing stairs: its waves of that sign come
     no oftener than strides (counting any it skipped: the hops of a jumping jack on the trunk are thinned to one a
     rep), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
     steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band almost as much as into the step band,
     so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), to no more in
     one band than the other at ~1.5 Hz where the run is not short (``SHORT_RUN``), if it is clearly footfalls (a
-    quick lift's harmonics reach the step band too). Waves as quick as steps (hops on the
-    trunk) are strides only where the run goes on into a long walk at its cadence (`_amid_walking`), or where
-    they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk bouncing like jumping
-    jacks). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the magnitude once a rep as
-    well, and by more than footfalls do; a lift hardly bounces."""
+    quick lift's harmonics reach the step band too) and its steps are alike (`_steps_alike`: a quick lift's third
+    harmonic fills the step band as well, but its magnitude does not repeat every half wave). Waves as quick as
+    steps (hops on the trunk) are strides only where the run goes on into a long walk at its cadence
+    (`_amid_walking`), or where they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk
+    bouncing like jumping jacks). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the
+    magnitude once a rep as well, and by more than footfalls do; a lift hardly bounces."""
     step = median([waves[i].step_g for i in run])
     stride = median([waves[i].stride_g for i in run])
     period_s = _spacing_s(run, waves)
@@ -527,13 +534,47 @@ def _strides(run: list[int], waves: Sequence[Wave]) -> bool:
     ratio = float(np.clip(LOCO_SYMMETRY * _band_ratio(2.0 / period_s), least, LOCO_STEP_RATIO[1]))
     footfalls = LOCO_MAX_STEP_G > step >= max(LOCO_MIN_STEP_G, LOCO_STEP_RATIO[1] * stride)
     walked = WALK_MAX_STEP_G > step >= max(LOCO_SLOW_MIN_STEP_G, ratio * stride) and not _flight(run, waves)
-    if not (footfalls or walked):
+    if not (footfalls or (walked and _steps_alike(run, waves, trace))):
         return False
     pool = _same_sign_between(run, waves)
     spacing_s = _spacing_s(pool, waves)
     if spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s):
         return True
     return footfalls and waves[run[-1]].peak_s - waves[run[0]].peak_s >= LOCO_MAX_SET_S
+
+
+def _steps_alike(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
+    """Each wave may hold alike footfalls: unless the magnitude of the acceleration over the run (smoothed over
+    ``LOCO_SMOOTH_S``, less its mean over each wave spacing) repeats at a lag near the spacing
+    (``LOCO_REP_WAVES``: its rhythm) but correlates with itself by less than ``LOCO_STEP_ALIKE_R`` a half and a
+    third of that lag on (two or three steps a wave): then it changes once a wave, as a lift's does. True (no
+    evidence against footfalls) without a trace, across a gap, or over under three spacings."""
+    if trace is None:
+        return True
+    t_s, mag_g = trace[0], trace[3]
+    lo, hi = np.searchsorted(t_s, (waves[run[0]].start_s, waves[run[-1]].peak_s))
+    x = mag_g[lo:hi]
+    smooth_n = int(round(LOCO_SMOOTH_S * GRID_FS_HZ))
+    wave_n = max(int(round(_spacing_s(run, waves) * GRID_FS_HZ)), 2 * smooth_n)
+    if len(x) < 3 * wave_n or not np.isfinite(x).all():
+        return True
+    bounce = _moving_mean(x, smooth_n)[(wave_n - smooth_n) // 2 :][: len(x) - wave_n + 1] - _moving_mean(x, wave_n)
+    lags = range(int(LOCO_REP_WAVES[0] * wave_n), int(LOCO_REP_WAVES[1] * wave_n) + 1)
+    rep_n = max(lags, key=lambda lag: _correlation(bounce, lag))
+    return _correlation(bounce, rep_n) <= 0.0 or any(
+        _correlation(bounce, int(round(rep_n / steps))) >= LOCO_STEP_ALIKE_R for steps in (2, 3))
+
+
+def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
+    """Means of the ``len(x) - n + 1`` windows of ``n`` consecutive values."""
+    out: np.ndarray = np.convolve(x, np.ones(n) / n, mode="valid")
+    return out
+
+
+def _correlation(x: np.ndarray, lag: int) -> float:
+    """Correlation (about 0) of ``x`` with itself ``lag`` samples on (0 where either part is flat)."""
+    a, b = x[:-lag], x[lag:]
+    return float(np.dot(a, b)) / max(float(np.sqrt(np.dot(a, a) * np.dot(b, b))), 1e-12)
 
 
 def _amid_walking(run: list[int], waves: Sequence[Wave], spacing_s: float) -> bool:

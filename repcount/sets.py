@@ -32,7 +32,8 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     ``postures_s`` are the times a new posture was confirmed (see `repcount.filters.FilterState`); the lobe
     of the move into it (lying down, bending to the bar) is not part of any rep. ``still`` are the poses
     where the sensor was held still: the last one before a set is its start position. ``trace`` is the
-    band-passed 3-axis signal over the bout, used to tell one wave per rep from two (`repcount.period`).
+    band-passed 3-axis signal over the bout, used to tell one wave per rep from two (`repcount.period`), with the
+    acceleration's magnitude (footfalls repeat every half wave: `repcount.runs._steps_alike`).
     Two runs of one set split by a short pause are joined (`join_pauses`). ``data_start_s`` is where the
     data begins: a recording cut in the middle of a set's first rep counts it (`cut_first_rep`). With
     ``rated`` false the sets keep a provisional confidence (the live running count needs only the reps).

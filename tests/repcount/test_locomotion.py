@@ -2,12 +2,16 @@
 footfalls with no set truth, and the counter gives no set for them while it still counts the jumping jacks and
 kettlebell swings done beside them (repcount.runs._strides)."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
+from repcount.grid import GRID_FS_HZ
 from repcount.live import RepCounter
+from repcount.runs import Wave, _steps_alike
 from repcount.session import analyse_session
-from repcount.synth import GAITS, SynthSession, synth_session
+from repcount.synth import GAITS, SynthSession, synth_session, synth_set
 
 LIFTS = {"wrist": ("curl", "overhead_press"), "thigh": ("squat", "lunge")}
 
@@ -91,6 +95,61 @@ def test_climbing_stairs_between_sets_gives_only_the_lifted_sets(placement: str,
     assert [d.n_reps for d in found] == [8, 8]
     assert all(abs(d.start_s - t.start_s) < 3.0 for d, t in zip(found, s.sets, strict=True))
 
+
+
+def _fast_curls(seed: int) -> tuple[SynthSession, int]:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 14))
+    return synth_set("curl", n, placement="wrist", fs_hz=100.0, rng=rng, speed=0.4, irregular=True), n
+
+
+@pytest.mark.parametrize("seed", [9008, 9014, 9016, 9019])
+def test_a_fast_curl_set_is_not_taken_for_climbing_stairs(seed: int) -> None:
+    """Quick irregular curls (waves 1.3-1.6 s apart, a stair stride's cadence) whose magnitude passed the step
+    band as much as the stride band (ratio 1.00-1.13, bounce 0.19-0.29 g): each set was taken for stairs and
+    lost whole. A lift's third harmonic fills the step band there, but its magnitude does not repeat every
+    half wave as two alike footfalls do (repcount.runs._steps_alike: it reads -0.3 to -0.6, stairs +0.9)."""
+    s, n = _fast_curls(seed)
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [n]
+
+
+
+def _alike(mag_of_t: Callable[[np.ndarray], np.ndarray], spacing_s: float) -> bool:
+    t = np.arange(0.0, 30.0, 1.0 / GRID_FS_HZ)
+    waves = [Wave(1, p, 0.1, 0.05, p, p, False, False, 0.3, (0.0, 0.0, 1.0), start_s=p - 0.2)
+             for p in np.arange(2.0, 28.0, spacing_s)]
+    trace = (t, np.zeros((len(t), 3)), np.zeros((len(t), 3)), mag_of_t(t))
+    return _steps_alike(list(range(len(waves))), waves, trace)
+
+
+def test_footfalls_two_or_three_a_wave_are_alike_and_a_lift_is_not() -> None:
+    """Two or three alike steps a wave (a limb swinging once a stride; a run thinned to every third step) repeat
+    within the wave; a lift's magnitude, its third harmonic in the step band too, changes once a wave."""
+    def steps(step_s: float) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda t: 1.0 + 0.3 * np.abs(np.sin(np.pi * t / step_s)) ** 3
+    assert _alike(steps(0.65), 1.3) and _alike(steps(0.65), 1.95)
+    assert not _alike(lambda t: 1.0 + 0.2 * np.cos(2 * np.pi * t / 1.3) + 0.15 * np.cos(6 * np.pi * t / 1.3), 1.3)
+    assert _steps_alike([0, 1, 2], [Wave(1, p, 0.1, 0.05, p, p, False, False, 0.3, (0.0, 0.0, 1.0))
+                                    for p in (1.0, 2.3, 3.6)], None)
+
+def test_live_equals_offline_on_a_fast_curl_set() -> None:
+    s, n = _fast_curls(9008)
+    counter = RepCounter()
+    for k in range(0, len(s.t_s), 37):
+        counter.step(s.t_s[k : k + 37], s.acc_g[k : k + 37])
+    live = counter.flush()
+    offline = analyse_session(s.t_s, s.acc_g)
+    assert [d.n_reps for d in offline] == [n]
+    assert [r.turn_s for d in live for r in d.reps] == [r.turn_s for d in offline for r in d.reps]
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_stairs_at_the_wrist_around_a_fast_curl_set_give_only_the_set(seed: int) -> None:
+    """The stairs' steps are alike (their magnitude repeats every half wave): still no set."""
+    plan = [("stairs", 40, 10.0), ("curl", 8, 20.0), ("stairs", 30, 10.0)]
+    s = synth_session(plan, placement="wrist", fs_hz=(50.0, 25.0)[seed % 2], rng=np.random.default_rng(seed),
+                      speed=0.4, irregular=True)
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [8]
 
 def test_a_treadmill_jog_on_the_chest_gives_only_the_lifted_sets() -> None:
     """On the trunk a jog's footfalls bounce around the walking limit (WALK_MAX_STEP_G): where they bounced
