@@ -162,7 +162,8 @@ def _add_gravity(a: np.ndarray, median: float) -> tuple[np.ndarray, list[str]]:
     """Linear acceleration (gravity removed): add a constant 1 g so the counter sees a sensor that never tilts.
 
     The reps are counted from the motion alone; the counter's posture cues (still poses, tilt between reps) read
-    "no change". The constant goes along the direction the data moves least in (rotation-invariant).
+    "no change". The constant goes along the direction the data moves most in (a lift moves mostly up and
+    down, along gravity; rotation-invariant).
     """
     units = "g"
     if median >= MS2_RANGE[0]:  # a median linear acceleration of 3 g and more is not lifting: m/s^2

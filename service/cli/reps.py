@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="count sets and reps in accelerometer recordings",
         description=(
             "Find the sets in accelerometer recordings and count their reps. Each FILE is a CSV with header "
-            "t,ax,ay,az (t in seconds, acceleration in g; m/s^2 is detected and converted) or a trace folder "
+            "t,ax,ay,az (t in seconds, acceleration in g; m/s^2 and milli-g are detected and converted, values without "
+            "gravity (linear acceleration) are detected and counted from the motion alone; samples sent in packets "
+            "under one time stamp are spread before it) or a trace folder "
             "(liftmind-trace/1) with a Polar H10 accelerometer stream. --session/--db recounts a stored session."
         ),
     )
