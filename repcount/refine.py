@@ -44,6 +44,9 @@ LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the ot
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
 _EDGE_POSE_COS = float(np.cos(np.radians(EDGE_POSE_DEG)))
+TURN_POSE_SPREAD = 2.0  # a rep after the set's others turns no farther from their mean turn pose than this many
+TURN_POSE_MIN_DEG = 3.0  # times the farthest of them, or it plus this (a slower last rep turns a few degrees apart)
+TURN_POSE_MIN_PERIOD_S = 1.5  # ... for reps this slow or slower
 
 
 def _period_s(reps: Sequence[Rep]) -> float:
@@ -160,8 +163,9 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     other reps: its 3-axis motion correlates with their mean (`repcount.template`). Where the data is missing
     (a short dropout) the rhythm says how many reps it held. ``lo_s`` and ``hi_s`` are the neighbouring sets'
     nearest turnarounds; nothing is added beyond them. An added rep's confidence is its correlation times its
-    size match. Edge reps must start (end) in the sensor's pose between reps: a last "rep" that ends
-    elsewhere is dropped first (`_drop_last_move`). With no rep in rhythm before the first one, reps before a
+    size match. Edge reps must start (end) in the sensor's pose between reps, and reps after the set turn
+    where its reps turn (`_turns_elsewhere`): a last "rep" that ends or turns elsewhere is dropped first
+    (`_drop_last_move`). With no rep in rhythm before the first one, reps before a
     pause of up to ``PAUSE_S`` are looked for (matching by ``PAUSE_R``), or else a slower rep (a grinder,
     `_slow_rep`) just before it and such reps before a pause before that one; with none after the last one, a
     slower rep after a pause, and the reps after it like edge reps.
@@ -180,6 +184,8 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest, _held_after(still, c) if step > 0 else ()):
             return None  # a move into another pose (re-racking, putting the bar down), not a rep
+        if step > 0 and _turns_elsewhere(trace, turns, c, period):
+            return None  # a fidget after the set: out and back like a rep, but in another direction
         if step and _half_size(trace, template, c) < HALF_SIZE:
             return None  # half a rep: the way out of the brace or into the rest after the last rep
         added.append(_rep_around(c, period, round(r * _size_match(size), 3)))
@@ -424,7 +430,8 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     other reps (a fidget: correlation with their mean below ``LAST_REP_MIN_R``; when it turns more than
     ``LATE_REP_PERIODS`` periods after the rep before and the data go on for a period after it, ``MATCH_R``
     and a size within ``MATCH_SIZE``, as for an added rep: the lifter paused, then moved to rack, and the
-    recording holds that move).
+    recording holds that move), or that turns where the others do not (`_turns_elsewhere`: a fidget). When
+    a last move is dropped, the rep before it goes too if it turns elsewhere (a fidget, then the move to rack).
 
     Only the end is checked: before the first rep the lifter braces still, after the last one they rack
     straight away, so only there does such a move fall into the set's rhythm.
@@ -440,9 +447,35 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     last_s = reps[-1].turn_s
     late = last_s - reps[-2].turn_s > LATE_REP_PERIODS * period and last_s + period <= trace[0][-1]
     alike = _like_a_rep(r, size) if late else r >= LAST_REP_MIN_R
-    if _at_pose(trace, last_s + period / 2.0, rest, _held_after(still, last_s)) and (np.isnan(c) or alike):
+    inner_turns = np.array([rep.turn_s for rep in inner])
+    if (_at_pose(trace, last_s + period / 2.0, rest, _held_after(still, last_s)) and (np.isnan(c) or alike)
+            and not _turns_elsewhere(trace, inner_turns, last_s, period)):
         return found
+    if len(inner) > MIN_REPS and _turns_elsewhere(trace, inner_turns[:-1], inner_turns[-1], period):
+        inner = inner[:-1]  # the re-rack began with a fidget (grip, a look at the bar) before the move to rack
     return DetectedSet(inner[0].start_s, inner[-1].end_s, inner, found.confidence)
+
+
+def _turns_elsewhere(trace: Trace, turns_s: np.ndarray, turn_s: float, period_s: float) -> bool:
+    """True if the sensor at ``turn_s`` points away from where a set's reps turn (``turns_s``, all within
+    ``EDGE_POSE_DEG`` of their mean low-passed direction): farther from that mean than ``TURN_POSE_SPREAD``
+    times the farthest of them, and than it plus ``TURN_POSE_MIN_DEG``. False where a direction is unknown (a
+    gap), for reps faster than ``TURN_POSE_MIN_PERIOD_S`` (``period_s``) or turning in poses too far apart to
+    tell: there the low-passed signal at a turnaround holds the rep's own acceleration, not only the pose.
+
+    The reps of a set turn in one pose, the same from rep to rep; a fidget after the set (adjusting the grip,
+    a look at the bar) goes out and back like a rep, at a similar tempo, but in a direction of its own.
+    """
+    if period_s < TURN_POSE_MIN_PERIOD_S:
+        return False
+    t, _, level = trace
+    directions = level[np.clip(np.searchsorted(t, np.r_[turns_s, turn_s]), 0, len(t) - 1)]
+    if not np.isfinite(directions).all():
+        return False
+    directions = directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    angles = np.degrees(np.arccos(np.clip(directions @ unit(directions[:-1].mean(axis=0)), -1.0, 1.0)))
+    spread = float(angles[:-1].max())
+    return spread <= EDGE_POSE_DEG and bool(angles[-1] > max(TURN_POSE_SPREAD * spread, spread + TURN_POSE_MIN_DEG))
 
 
 def _held_after(still: Sequence[Pose], turn_s: float) -> list[Pose]:

@@ -214,7 +214,7 @@ def test_a_part_counted_twice_per_rep_is_thinned_when_joined() -> None:
 
 def test_set_confidence_tells_miscounted_sets_from_exact_ones() -> None:
     rng = np.random.default_rng(2024)
-    exact, wrong, alternatives_right = [], [], 0
+    exact, wrong = [], []
     for placement, fs_hz in (("chest", 50.0), ("wrist", 25.0), ("upper_arm", 100.0)):
         for exercise in 2 * ("squat", "bench_press", "deadlift", "barbell_row", "curl", "overhead_press", "push_up", "lunge"):
             n = int(rng.integers(4, 14))
@@ -222,11 +222,10 @@ def test_set_confidence_tells_miscounted_sets_from_exact_ones() -> None:
             found = analyse_session(s.t_s, s.acc_g)
             if len(found) == 1:
                 (exact if found[0].n_reps == n else wrong).append(found[0].confidence)
-                alternatives_right += found[0].n_reps != n and found[0].alternative == n
     assert exact and wrong
     auc = np.mean([(c > np.array(wrong)).mean() + 0.5 * (c == np.array(wrong)).mean() for c in exact])
     assert auc > 0.75
-    assert alternatives_right >= 1
+    assert max(wrong) < np.median(exact)  # every miscounted set is rated below a typical exact one
 
 
 @pytest.mark.parametrize(("exercise", "placement", "speed", "within_s"), [
