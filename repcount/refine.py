@@ -468,7 +468,7 @@ def _turns_elsewhere(trace: Trace, turns_s: np.ndarray, turn_s: float, period_s:
     """
     if period_s < TURN_POSE_MIN_PERIOD_S:
         return False
-    t, _, level = trace
+    t, _, level, _ = trace
     directions = level[np.clip(np.searchsorted(t, np.r_[turns_s, turn_s]), 0, len(t) - 1)]
     if not np.isfinite(directions).all():
         return False
