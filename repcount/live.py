@@ -4,9 +4,10 @@ Pipeline per chunk: raw samples -> 20 Hz grid (`repcount.grid`) -> rep signal (`
 (`repcount.lobes`) -> bouts of activity -> sets (`repcount.sets`). The filters of a segment (the data start,
 or after a gap) start once its first grid samples are in, which set their level and envelope
 (`repcount.filters.FilterState.primed`): 2 s at the data start, 0.1 s after a gap, the same for any
-chunking. Only finished lobes reach the bout, and a
-bout is closed once ``BOUT_GAP_S`` has passed without a lobe (or at a gap in the data, or at flush), so the
-sets do not depend on chunking. While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
+chunking. Only finished lobes reach the bout, and a bout is closed once its gap (``BOUT_GAP_S``, longer for a
+slow set: `RepCounter._gap_s`) has passed without a lobe (or at a gap in the data, or at flush); its sets are
+found from the data up to that moment only, so they depend neither on chunking nor on what follows the bout
+(offline, where the next lobe closes it). While a bout is open the counter re-runs `find_sets` on its lobes (a bout holds
 a few dozen; a long one, an unbroken jog, only each time it has grown by ``1 / RECOUNT_SHARE``, its count going
 on from the last search in between, so that the work per lobe, on average, does not grow with the bout) and
 reports the running count; a count that drops (held back for one lobe, as the next one often brings it back) is
@@ -19,6 +20,7 @@ beyond the final count are withdrawn before the set ends.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import Extension, extended_reps, extension, provisional_reps, rep_pair
 from repcount.refine import at_movement_times, reps_before
-from repcount.runs import MIN_REPS, Pose, Trace, Wave, merge_lobes
+from repcount.runs import MIN_REPS, Pose, Trace, Wave, median, merge_lobes
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
 
 
@@ -41,6 +43,9 @@ LONG_BOUT_WAVES = 256  # an open bout of this many waves (lifting bouts hold up 
 #: third of its period missing to be hidden (refine.UNSEEN_SHARE).
 MIN_GAP_S = 0.25
 RECOUNT_SHARE = 16  # has its running count redone in full only once it has grown by this share (1/16) of its waves
+GAP_PERIODS = 1.5  # a bout of slow waves stays open this many of its periods without a lobe (at least BOUT_GAP_S) ...
+MAX_GAP_S = 10.0  # ... up to this long
+GAP_WAVES = 9  # its period: the median spacing of same-sign waves among its last this many
 
 
 def _join(a: GridChunk, b: GridChunk) -> GridChunk:
@@ -203,7 +208,7 @@ class RepCounter:
 
     def _add_lobes(self, lobes: list[Lobe]) -> None:
         for lobe in lobes:
-            if self._bout and lobe.start_s - self._bout[-1].end_s > BOUT_GAP_S:
+            if self._bout and lobe.start_s - self._bout[-1].end_s > self._gap_s():
                 self._close_bout()
             self._bout.append(lobe)
             self._waves[-1:] = merge_lobes([lobe], self._waves[-1:])  # a lobe merges into the last wave only
@@ -240,7 +245,7 @@ class RepCounter:
         if lobe is None or lobe.start_s == self._early_s or not self._bout:
             return
         self._early_s = lobe.start_s
-        if lobe.start_s - self._bout[-1].end_s <= BOUT_GAP_S:
+        if lobe.start_s - self._bout[-1].end_s <= self._gap_s():
             count = self._running_count([*self._bout, lobe], merge_lobes([lobe], self._waves))
             if count > self._count:
                 self._update_count(count)
@@ -250,7 +255,7 @@ class RepCounter:
             self._keep_trace(self._now_s - IDLE_TRACE_S)
             return
         open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
-        if min(self._now_s, open_start) - self._bout[-1].end_s > BOUT_GAP_S:
+        if min(self._now_s, open_start) - self._bout[-1].end_s > self._gap_s():
             self._close_bout()
 
     def _end_segment(self, next_s: float | None = None) -> bool:
@@ -268,11 +273,14 @@ class RepCounter:
         return True
 
     def _close_bout(self) -> None:
-        found = self._find(self._bout, self._waves) if self._bout else []
+        """End the open bout and report its sets, found from the data up to its gap (`_gap_s`) after its last lobe
+        (or the data's end, if sooner): what the live counter has when it closes the bout, whatever follows."""
+        until_s = min(self._bout[-1].end_s + self._gap_s(), self._now_s) if self._bout else self._now_s
+        found = self._find(self._bout, self._waves, until_s=until_s) if self._bout else []
         if found:
             self._update_count(sum(s.n_reps for s in found), withdrawn=True)  # reps shown beyond the final count
         if self._bout:
-            self.sets.extend(at_movement_times(s, self._data_start_s, self._now_s) for s in found)
+            self.sets.extend(at_movement_times(s, self._data_start_s, until_s) for s in found)
             end = self._bout[-1].end_s
             self._postures_s = [t for t in self._postures_s if t >= end]
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
@@ -282,6 +290,15 @@ class RepCounter:
         self._shown, self._extension, self._recount_n = [], None, 0
         self._held = False
         self._update_count(0, withdrawn=not found)
+
+    def _gap_s(self) -> float:
+        """How long the open bout stays open without a lobe: ``BOUT_GAP_S``, or ``GAP_PERIODS`` of its rep period
+        if that is longer (a slow set's waves can lie a period apart when one phase moves too little for a lobe),
+        up to ``MAX_GAP_S``."""
+        waves = self._waves[-GAP_WAVES:]
+        gaps = [b.peak_s - a.peak_s for sign in (1, -1)
+                for a, b in pairwise([w for w in waves if w.sign == sign])]
+        return float(np.clip(GAP_PERIODS * median(gaps), BOUT_GAP_S, MAX_GAP_S)) if gaps else BOUT_GAP_S
 
     def _trace(self) -> Trace:
         if not self._traces:
@@ -297,9 +314,14 @@ class RepCounter:
         k = int(np.searchsorted(t, from_s))
         self._traces = [(t[k:], bp[k:], level[k:], mag[k:])] if k < len(t) else []
 
-    def _find(self, bout: list[Lobe], waves: list[Wave], *, rated: bool = True) -> list[DetectedSet]:
+    def _find(self, bout: list[Lobe], waves: list[Wave], *, rated: bool = True,
+              until_s: float = np.inf) -> list[DetectedSet]:
+        """`find_sets` on the bout, reading the trace, postures and still poses up to ``until_s`` only."""
         first = bout[0].start_s - POSTURE_WINDOW_S
-        return find_sets(bout, tuple(t for t in self._postures_s if t >= first), tuple(self._still), self._trace(),
+        t, bp, level, mag = self._trace()
+        k = int(np.searchsorted(t, until_s, side="right"))
+        return find_sets(bout, tuple(p for p in self._postures_s if first <= p <= until_s),
+                         tuple(p for p in self._still if p[0] <= until_s), (t[:k], bp[:k], level[:k], mag[:k]),
                          self._data_start_s, rated=rated, data_pose=self._data_pose, waves=waves)
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
