@@ -83,6 +83,9 @@ JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are o
 JOIN_GAP_S = 6.0  # or this close in seconds: a few breaths among quick reps (a rest between sets is longer)
 JOIN_PERIOD_RATIO = 1.4  # if their rep periods are this alike
 JOIN_DOUBLED = (1.7, 2.4)  # or one is about twice the other: the faster part is thinned to one wave per rep
+STILL_BAND_FRACTION = 0.25  # farther apart (up to the bout's gap), if the sensor stayed still between them (band-pass
+# RMS under this fraction of the reps' peak: held, not walking or re-racking) ...
+STILL_POSE_MARGIN_G = 0.1  # ... in the set's pose (low-passed within this of the span the reps' low-pass covers)
 
 Pose = tuple[float, tuple[float, ...]]  # (time s, low-passed acceleration g) where the sensor was held still
 # grid times (s); band-passed and low-passed acceleration (n, 3) and the acceleration's magnitude (n,) (g)
@@ -449,8 +452,9 @@ def _spacing_s(run: list[int], waves: Sequence[Wave]) -> float:
     return median(spacings([waves[i].peak_s for i in run]))
 
 
-def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
-    """One run from two runs of one set split by a short pause, with the rep-sized waves between; or [].
+def _joined(a: list[int], b: list[int], waves: Sequence[Wave], trace: Trace | None = None) -> list[int]:
+    """One run from two runs of one set split by a short pause (or a longer one held still in the set's pose:
+    `_held_between`), with the rep-sized waves between; or [].
 
     Between, a wave a period or more after the first part (beyond the pause's start) needs only be as tall as
     `_candidate` asks of a rep: a slow rep after the pause (a grinder) peaks lower in the band-pass; a lower
@@ -466,8 +470,8 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
         if min(pa, pb) == 0.0:
             return []
     period = median(spacings([waves[i].peak_s for i in a]) + spacings([waves[i].peak_s for i in b]))
-    if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or waves[b[0]].peak_s - waves[a[-1]].peak_s > max(
-            JOIN_GAP_PERIODS * period, JOIN_GAP_S):
+    near = waves[b[0]].peak_s - waves[a[-1]].peak_s <= max(JOIN_GAP_PERIODS * period, JOIN_GAP_S)
+    if max(pa, pb) > JOIN_PERIOD_RATIO * min(pa, pb) or not (near or _held_between(a, b, waves, trace, period)):
         return []
     peak = median([waves[i].peak_g for i in a + b])
     area = median([waves[i].area_gs for i in a + b])
@@ -478,11 +482,31 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave]) -> list[int]:
     return a[:-1] + [i for i in middle if i < b[0]] + b
 
 
-def join_pauses(sets: list[DetectedSet], waves: Sequence[Wave]) -> list[DetectedSet]:
-    """Merge consecutive sets of the same rep wave, rhythm and sign that a short mid-set pause split."""
+def _held_between(a: list[int], b: list[int], waves: Sequence[Wave], trace: Trace | None, period_s: float) -> bool:
+    """The sensor was held still in the set's pose between two parts (a rest-pause: a breather at lockout): from half
+    a period after the first part's last turnaround to half a period before the second's first, the band-passed
+    acceleration stays small beside the reps' peaks (``STILL_BAND_FRACTION``; walking or re-racking moves) and
+    the low-passed within ``STILL_POSE_MARGIN_G`` of the span it covers over the two parts (not another pose)."""
+    if trace is None:
+        return False
+    t_s, band_g, low_g = trace[0], trace[1], trace[2]
+    lo, hi = np.searchsorted(t_s, (waves[a[-1]].peak_s + period_s / 2, waves[b[0]].peak_s - period_s / 2))
+    parts = [np.searchsorted(t_s, (waves[r[0]].start_s, waves[r[-1]].peak_s)) for r in (a, b)]
+    reps = np.concatenate([low_g[i:j] for i, j in parts])
+    if hi <= lo or len(reps) == 0 or np.isnan(band_g[lo:hi]).any() or np.isnan(reps).any():
+        return False
+    rms_g = float(np.sqrt(np.mean(np.sum(band_g[lo:hi] ** 2, axis=1))))
+    margin_g = STILL_POSE_MARGIN_G
+    pose = (low_g[lo:hi] >= reps.min(axis=0) - margin_g) & (low_g[lo:hi] <= reps.max(axis=0) + margin_g)
+    return rms_g < STILL_BAND_FRACTION * median([waves[i].peak_g for i in a + b]) and bool(pose.all())
+
+
+def join_pauses(sets: list[DetectedSet], waves: Sequence[Wave], trace: Trace | None = None) -> list[DetectedSet]:
+    """Merge consecutive sets of the same rep wave, rhythm and sign that a short mid-set pause (or a still one in
+    the set's pose) split."""
     out: list[DetectedSet] = []
     for found in sets:
-        run = _joined(_run_of(out[-1], waves), _run_of(found, waves), waves) if out else []
+        run = _joined(_run_of(out[-1], waves), _run_of(found, waves), waves, trace) if out else []
         out[-1:] = [_build_set(run, waves)] if run else [*out[-1:], found]
     return out
 

@@ -50,7 +50,7 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
             lobes, waves = [lb for lb, move in zip(lobes, moves, strict=True) if not move], None
     waves = merge_lobes(lobes) if waves is None else waves
     runs = find_runs(waves, still, trace, data_pose)
-    found = join_pauses(runs, waves) if runs else []
+    found = join_pauses(runs, waves, trace) if runs else []
     if trace is None:
         return found
     ends = [-np.inf] + [s.reps[-1].turn_s for s in found]

@@ -150,3 +150,28 @@ def test_a_grinder_after_a_breather_just_after_the_first_rep_is_counted_with_the
     rests = [b[0] - a[2] for a, b in zip(s.sets[0].rep_times[:-1], s.sets[0].rep_times[1:])]
     assert int(np.argmax(rests)) == 0  # the pause is after rep 1 of 8, before the grinder
     _assert_one_set_of(s, seed, 8)
+
+
+def _held_pause(seed: int, tilt_rad: float) -> tuple[np.ndarray, np.ndarray]:
+    """A wrist curl set of 10 (speed 1.0) with 7 s held still after rep 5 (a rest-pause): the pose there, tilted by
+    ``tilt_rad`` about y, with 4 mg of noise. Longer than JOIN_GAP_S, within the bout's gap (no lobe in it)."""
+    s = synth_set("curl", 10, placement="wrist", fs_hz=50.0, rng=np.random.default_rng(seed), speed=1.0)
+    cut = int(np.searchsorted(s.t_s, s.sets[0].rep_times[4][2]))
+    x, y, z = s.acc_g[cut - 5 : cut + 5].mean(axis=0)
+    c, sn = np.cos(tilt_rad), np.sin(tilt_rad)
+    pause_s = np.arange(1, 350) / 50.0
+    held = np.array([c * x - sn * z, y, sn * x + c * z]) + np.random.default_rng(seed).normal(0, 0.004, (349, 3))
+    t_s = np.concatenate((s.t_s[:cut], s.t_s[cut - 1] + pause_s, s.t_s[cut:] + pause_s[-1] + 0.02))
+    return t_s, np.concatenate((s.acc_g[:cut], held, s.acc_g[cut:]))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_set_held_still_in_its_pose_for_a_long_breather_is_one_set(seed: int) -> None:
+    """7 s still at the set's pose between reps 5 and 6, more than JOIN_GAP_S (and JOIN_GAP_PERIODS) between the
+    parts' turnarounds: the stillness in the set's pose joins them (`runs._held_between`), 10 not 5 + 5, offline and
+    live in any chunks. Held as still in a pose 34 degrees away (moved elsewhere: not the set's), they stay apart."""
+    sizes = np.random.default_rng(seed).integers(1, 40, size=64).tolist()
+    for tilt_rad, expected in ((0.0, [10]), (0.6, [5, 5])):
+        t_s, acc_g = _held_pause(seed, tilt_rad)
+        assert [d.n_reps for d in analyse_session(t_s, acc_g)] == expected
+        assert [d.n_reps for d in feed(t_s, acc_g, sizes).sets] == expected
