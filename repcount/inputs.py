@@ -146,6 +146,8 @@ def gravity_ratio(t_s: np.ndarray, acc: np.ndarray) -> float:
 def _to_g(t_s: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if not len(a):
         return a, []
+    if len(a) > 1 and not np.ptp(a, axis=0).any():
+        return a, ["every sample holds the same values (a constant signal): the sensor recorded no motion"]
     median = float(np.median(np.linalg.norm(a, axis=1)))
     if gravity_ratio(t_s, a) < GRAVITY_FREE_RATIO or median < G_RANGE[0]:
         return _add_gravity(a, median)

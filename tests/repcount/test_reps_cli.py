@@ -66,6 +66,18 @@ def test_empty_and_tiny_files_give_zero_reps(tmp_path: Path, capsys: pytest.Capt
     assert any(expect in n for n in rec["notes"])  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("row", ["0,0,0", "0,0,1", "0,0,9.81"])
+def test_a_constant_signal_gives_zero_reps_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       row: str) -> None:
+    path = tmp_path / "flat.csv"
+    path.write_text("t,ax,ay,az\n" + "".join(f"{k / 50},{row}\n" for k in range(500)))
+    assert main(["reps", "--json", str(path)]) == 0
+    (rec,) = _lines(capsys)
+    assert rec["reps"] == 0 and rec["confidence"] == 0.0
+    assert any("constant signal" in n for n in rec["notes"])  # type: ignore[union-attr]
+    assert not any("gravity" in n for n in rec["notes"])  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [("", "empty"), ("t,ax,ay\n0,0,0\n", "missing column(s) az"), ("a,b\n1,2\n", "missing column(s) t, ax")],
