@@ -496,8 +496,8 @@ def _held_between(a: list[int], b: list[int], waves: Sequence[Wave], trace: Trac
     if hi <= lo or len(reps) == 0 or np.isnan(band_g[lo:hi]).any() or np.isnan(reps).any():
         return False
     rms_g = float(np.sqrt(np.mean(np.sum(band_g[lo:hi] ** 2, axis=1))))
-    margin_g = STILL_POSE_MARGIN_G
-    pose = (low_g[lo:hi] >= reps.min(axis=0) - margin_g) & (low_g[lo:hi] <= reps.max(axis=0) + margin_g)
+    pose = ((low_g[lo:hi] >= reps.min(axis=0) - STILL_POSE_MARGIN_G)
+            & (low_g[lo:hi] <= reps.max(axis=0) + STILL_POSE_MARGIN_G))
     return rms_g < STILL_BAND_FRACTION * median([waves[i].peak_g for i in a + b]) and bool(pose.all())
 
 

@@ -28,7 +28,7 @@ from scipy.spatial.transform import Rotation
 from repcount.baseline import baseline_component, baseline_count, baseline_peaks, baseline_period
 from repcount.live import RepCounter
 from repcount import filters, refine
-from repcount.inputs import clean_stream
+from repcount.inputs import G_M_S2, clean_stream
 from repcount.results import DetectedSet
 from repcount.session import analyse_session
 from repcount.synth import UNSEEN_MOTIONS, synth_session, synth_set
@@ -195,7 +195,6 @@ def bench_spar_rates(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]]) 
         print(f"| all {len(SPAR_VERSIONS)} pooled | {method} | {stats(e)} |")
 
 
-G_MS2 = 9.80665
 Perturbation = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
 
@@ -281,7 +280,7 @@ def _no_gravity(t: np.ndarray, a: np.ndarray, rng: np.random.Generator) -> tuple
 
 def _no_gravity_ms2(t: np.ndarray, a: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """As Android's TYPE_LINEAR_ACCELERATION delivers it: no gravity, m/s^2."""
-    return t, _no_gravity(t, a, rng)[1] * G_MS2
+    return t, _no_gravity(t, a, rng)[1] * G_M_S2
 
 
 def _upsample_100hz(t: np.ndarray, a: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -302,7 +301,7 @@ SENSOR_DIFFERENCES: tuple[tuple[str, str, Perturbation], ...] = (
     ("phone50", "phone-like 50 Hz, intervals +-20 %", _phone),
     ("gaps", "1-3 dropouts of 0.3-1.0 s", _dropouts),
     ("gap1.5", "one 1.5 s dropout", _one_dropout(1.5)),
-    ("ms2", "m/s^2", _scale(G_MS2)),
+    ("ms2", "m/s^2", _scale(G_M_S2)),
     ("millig", "milli-g", _scale(1000.0)),
     ("nograv_lp", "gravity removed (0.2 Hz low-pass)", _no_gravity),
     ("nograv_ms2", "gravity removed, m/s^2", _no_gravity_ms2),
