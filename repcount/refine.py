@@ -177,9 +177,12 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     lo = MATCH_SPACING[0]
     added: list[Rep] = []
     rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
+    settling = start_pose(still, float(turns[0]), lo_s) is not None  # the set began from a pose held still
 
     def find(a_s: float, b_s: float, step: int = 0, min_r: float = MATCH_R) -> float | None:
-        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s) if a_s < b_s else (0.0, 0.0, 0.0)
+        centred = settling and step < 0  # the band-pass is still settling from the held pose to the set's mean one
+        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s, centred=centred) if a_s < b_s else (
+            0.0, 0.0, 0.0)
         if not _like_a_rep(r, size, min_r):
             return None
         if step and not _at_pose(trace, c + step * period / 2.0, rest, _held_after(still, c) if step > 0 else ()):

@@ -66,7 +66,8 @@ def rep_template(t_s: np.ndarray, bp_g: np.ndarray, turns_s: np.ndarray, period_
     return out
 
 
-def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: float, hi_s: float) -> tuple[float, float, float]:
+def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: float, hi_s: float,
+               *, centred: bool = False) -> tuple[float, float, float]:
     """The time between ``lo_s`` and ``hi_s`` where the motion best matches a set's rep template.
 
     Parameters
@@ -77,6 +78,10 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
         From `rep_template`.
     lo_s, hi_s : float
         Range of candidate turnaround times (s).
+    centred : bool
+        Compare each window and the template less their own mean (per axis, over the samples compared): a
+        rep whose window holds an offset, the band-pass settling from a pose held before the set, matches
+        by its shape (over one period, a rep amid reps has hardly any mean after the band-pass).
 
     Returns
     -------
@@ -111,6 +116,9 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
         nb = np.repeat(np.sqrt(np.sum(b * b, axis=(1, 2))), len(ks))  # a row's sum does not depend on the others
     if not known.all():
         a[:, ~known] = 0.0
+    if centred:
+        a, b = (_less_mean(x, ok) for x in (a, np.broadcast_to(b, a.shape)))
+        nb = np.sqrt(np.sum(b * b, axis=(1, 2)))
     na = np.sqrt(np.sum(a * a, axis=(1, 2)))
     r = np.sum(a * b, axis=(1, 2)) / np.maximum(na * nb, 1e-12)
     r[ok.sum(axis=1) < MIN_COVER * len(template)] = -np.inf
@@ -118,6 +126,14 @@ def best_match(t_s: np.ndarray, bp_g: np.ndarray, template: np.ndarray, lo_s: fl
         return float("nan"), 0.0, 0.0
     k = int(np.argmax(r))
     return float(t_s[ks[k]]), float(r[k]), float(na[k] / max(float(nb[k]), 1e-12))
+
+
+def _less_mean(x_g: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Windows (k, n, 3) less each one's per-axis mean over its samples where ``ok`` (k, n); 0 elsewhere."""
+    count = np.maximum(ok.sum(axis=1), 1)[:, None, None]
+    mean = np.sum(np.where(ok[:, :, None], x_g, 0.0), axis=1, keepdims=True) / count
+    out: np.ndarray = np.where(ok[:, :, None], x_g - mean, 0.0)
+    return out
 
 
 def half_factors(factor: float, phase: int) -> tuple[float, float]:

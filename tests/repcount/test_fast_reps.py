@@ -32,6 +32,15 @@ def test_a_set_counted_on_its_returns_gets_no_half_rep_at_its_edges(exercise: st
     assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
 
 
+@pytest.mark.parametrize("seed", [[1, 28, 7], [1, 76, 7], [1, 84, 7]])
+def test_the_first_rep_after_a_held_pose_is_matched_less_the_band_pass_settling(seed: list[int]) -> None:
+    # Fast curls from a pose held still: over the first rep the band-pass is still settling from that pose to the
+    # set's mean one, an offset in its window that the other reps' windows do not have; compared less each window's
+    # mean (`repcount.template.best_match`, ``centred``), the first rep is counted (these sets were one short).
+    s, n = _draw("curl", seed)
+    assert sum(d.n_reps for d in analyse_session(s.t_s, s.acc_g)) == n
+
+
 @pytest.mark.parametrize("seed", [[1, 31, 7], [1, 55, 7]])
 def test_push_ups_a_little_faster_than_six_tenths_of_a_second_are_a_set(seed: list[int]) -> None:
     s, n = _draw("push_up", seed)
