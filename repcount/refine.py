@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from repcount.filters import phase_delay_s
+from repcount.filters import LEVEL_HZ, phase_delay_s
 from repcount.grid import span
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
@@ -43,6 +43,9 @@ PAUSE_R = 0.75  # ... if it correlates this well with the set's mean rep (slowed
 LAST_REP_MIN_R = 0.5  # a last rep must correlate at least this well with the others
 LATE_REP_PERIODS = 1.15  # a last rep turning this many periods after the one before must match like an added rep
 EDGE_POSE_DEG = 20.0  # an edge rep must end (start) within this angle of the sensor's pose between reps
+# a linear acceleration of a g turns the low-passed acceleration by up to asin(a) and changes its size by up to a:
+QUASI_STATIC_G = float(np.sin(np.radians(EDGE_POSE_DEG)))  # its size this far from 1 g: no pose to EDGE_POSE_DEG
+POSE_SPREAD_S = 0.5 / LEVEL_HZ  # the low-pass mixes the acceleration of about this long either side into a sample
 _EDGE_POSE_COS = float(np.cos(np.radians(EDGE_POSE_DEG)))
 TURN_POSE_SPREAD = 2.0  # a rep after the set's others turns no farther from their mean turn pose than this many
 TURN_POSE_MIN_DEG = 3.0  # times the farthest of them, or it plus this (a slower last rep turns a few degrees apart)
@@ -176,8 +179,10 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     template = rep_template(trace[0], trace[1], turns, period)
     lo = MATCH_SPACING[0]
     added: list[Rep] = []
+    start = start_pose(still, float(turns[0]), lo_s)
+    settling = start is not None  # the set began from a pose held still
     rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
-    settling = start_pose(still, float(turns[0]), lo_s) is not None  # the set began from a pose held still
+    rest = start if rest is None else rest  # no pose between swung reps: the one held before them
 
     def find(a_s: float, b_s: float, step: int = 0, min_r: float = MATCH_R) -> float | None:
         centred = settling and step < 0  # the band-pass is still settling from the held pose to the set's mean one
@@ -487,12 +492,25 @@ def _held_after(still: Sequence[Pose], turn_s: float) -> list[Pose]:
 
 
 def _rest_pose(trace: Trace, times_s: np.ndarray) -> np.ndarray | None:
-    """Mean direction of the low-passed acceleration at the given times (between reps), or None."""
+    """Mean direction of the low-passed acceleration at the given times (between reps) where it is a pose
+    (`_quasi_static`), or None."""
     t, _, level, _ = trace
     k = np.searchsorted(t, times_s)
     k = k[(k >= 0) & (k < len(t))]
     k = k[np.isfinite(level[k]).all(axis=1)]
+    k = np.array([i for i in k if _quasi_static(trace, float(t[i]))], dtype=int)
     return unit(level[k].mean(axis=0)) if len(k) else None
+
+
+def _quasi_static(trace: Trace, time_s: float) -> bool:
+    """True if the low-passed acceleration around ``time_s`` (``POSE_SPREAD_S`` either side: what the low-pass
+    mixes into it) keeps within ``QUASI_STATIC_G`` of 1 g, so its direction is the sensor's pose to within
+    ``EDGE_POSE_DEG``. A swung arm's is not a pose: several g of centripetal acceleration at the bottom of the
+    arc, near 0 g in the float at the top."""
+    t, _, level, _ = trace
+    near = level[span(t, time_s - POSE_SPREAD_S, time_s + POSE_SPREAD_S)]
+    g = np.linalg.norm(near[np.isfinite(near).all(axis=1)], axis=1)
+    return not len(g) or bool(np.all(np.abs(g - 1.0) <= QUASI_STATIC_G))
 
 
 def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequence[Pose] = ()) -> bool:
@@ -506,7 +524,7 @@ def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequenc
         return True
     if k >= len(t) and held:
         direction = np.array(held[-1][1])
-    elif not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all():
+    elif not 0 <= k < len(t) or time_s < t[0] or not np.isfinite(level[k]).all() or not _quasi_static(trace, time_s):
         return True
     else:
         direction = level[k]

@@ -4,8 +4,9 @@ gives them exact truth and plausible physics, and the counter counts them.
 Not asserted, because not yet counted (see the bench's table of these movements): slow jumping jacks on the
 chest or thigh sampled at 10 Hz (two alike hops per rep, 0.6 s or more apart, whose free fall the 10-Hz block
 means blur, count twice), a lateral raise seen from the chest
-(the torso hardly moves), and the first rep of a kettlebell swing after rest on the upper arm (an outsized
-first wave).
+(the torso hardly moves), a triceps extension seen from the chest (the re-rack after it moves the trunk as much as
+a rep), and a kettlebell swing on the wrist (the arc's centripetal pull peaks twice a rep: a run of waves at half
+the rep period, or on the swing's tops, is off by one or more).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from repcount.live import RepCounter
 from repcount.session import analyse_session
 from repcount.synth import RANGE_G, UNSEEN_MOTIONS, synth_set
 
-NOT_YET = {("lateral_raise", "chest"), ("triceps_extension", "chest"), ("kettlebell_swing", "upper_arm")}
+NOT_YET = {("lateral_raise", "chest"), ("triceps_extension", "chest"), ("kettlebell_swing", "wrist")}
 REP_S = {"jumping_jack": (0.6, 1.25), "kettlebell_swing": (0.8, 1.6)}  # continuous moves; lifts: 1.5-4 s
 
 
@@ -69,6 +70,15 @@ def test_jumping_and_swinging_are_not_walking(exercise: str, seeds: tuple[int, .
     band of footsteps; walking shakes a worn sensor by ~0.3 g. These sets were lost whole as walking."""
     n = 12 if exercise == "jumping_jack" else 10
     assert [_count(exercise, "wrist", n, 50.0, seed) for seed in seeds] == [n] * len(seeds)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3, 5, 8])
+def test_first_swing_after_rest_is_counted(seed: int) -> None:
+    """Eight kettlebell swings on the upper arm, from the top held still: the first swing's band-passed window
+    holds the band-pass settling from the held pose to the set's mean one (it matched the others' mean by
+    r 0.3-0.5, by 0.9 with each window's mean taken out), and the low-passed acceleration between swings is
+    centripetal pull and float, no pose to check the edge reps against. The first swing was lost (7 of 8)."""
+    assert _count("kettlebell_swing", "upper_arm", 8, 50.0, seed) == 8
 
 
 @pytest.mark.parametrize("seed", [0, 4])
