@@ -515,7 +515,7 @@ def _quasi_static(trace: Trace, time_s: float) -> bool:
 
 def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequence[Pose] = ()) -> bool:
     """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise,
-    as in a gap). Past the end of the data the last pose in ``held`` (poses held still after the move being
+    as in a gap or where the low-passed acceleration is no pose: `_quasi_static`). Past the end of the data the last pose in ``held`` (poses held still after the move being
     checked) stands for it: a lifter who stood up or re-racked was seen still elsewhere; with none (a
     recording cut in motion) nothing says otherwise."""
     t, _, level, _ = trace
