@@ -319,8 +319,10 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         return []
     gaps = spacings([waves[i].peak_s for i in idx])
     period = median(gaps)
-    if _strokes(idx, waves, period, trace) and PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS:
-        idx = _by_period(idx, waves, 2.0 * period, idx)
+    if _strokes(idx, waves, period, trace) and PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS - 1:
+        idx = _by_period(idx, waves, 2.0 * period, idx)  # five strokes, the ends kept, make three reps
+        if len(idx) < MIN_REPS:
+            return []
         gaps = spacings([waves[i].peak_s for i in idx])
         period = median(gaps)
     if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
