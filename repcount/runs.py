@@ -605,17 +605,22 @@ def _strides(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool
         return False
     pool = _same_sign_between(run, waves)
     spacing_s = _spacing_s(pool, waves)
-    if spacing_s >= LOCO_MIN_STRIDE_S and not _hops(pool, waves, trace) or _amid_walking(run, waves, spacing_s):
+    if spacing_s >= LOCO_MIN_STRIDE_S and not _hops(pool, waves, spacing_s, trace):
+        return True
+    if _amid_walking(run, waves, spacing_s):
         return True
     return footfalls and waves[run[-1]].peak_s - waves[run[0]].peak_s >= LOCO_MAX_SET_S
 
 
-def _hops(pool: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
-    """Each wave is one hard landing, not a stride of two footfalls: the waves land like hops
-    (``HOP_MIN_STEP_G``) and the magnitude does not repeat within a wave (`_steps_alike` at the waves' own
-    spacing: landing and flight half a wave apart). A jumping jack's hops, kept between its reps, come as slowly
-    as strides; footfalls that come one a wave as slowly are soft (walking, stairs)."""
-    return median([waves[i].step_g for i in pool]) >= HOP_MIN_STEP_G and not _steps_alike(pool, waves, trace)
+def _hops(pool: list[int], waves: Sequence[Wave], spacing_s: float, trace: Trace | None) -> bool:
+    """Each wave is one hard landing, not a stride of two footfalls: the waves come no slower than hops
+    (``FLIGHT_MAX_S`` apart), land like them (``HOP_MIN_STEP_G``) and the magnitude does not repeat within a wave
+    (`_steps_alike` at the waves' own spacing: landing and flight half a wave apart). A jumping jack's hops,
+    kept between its reps, come as slowly as strides; footfalls that come one a wave as slowly are soft
+    (walking, stairs)."""
+    if spacing_s >= FLIGHT_MAX_S or median([waves[i].step_g for i in pool]) < HOP_MIN_STEP_G:
+        return False
+    return not _steps_alike(pool, waves, trace)
 
 
 def _steps_alike(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
