@@ -78,6 +78,9 @@ HOP_MIN_STEP_G = 0.25  # two a rep (jumping jacks), even where a rep may be this
 FLIGHT_MAX_S = 0.8  # or up to this slow where they leave the floor:
 FLIGHT_MAX_G = 0.05  # the magnitude falling under this in the waves: free fall reads 0 g and noise (a lift pulled
 # down hard passes 0 g but seldom as near at a sample; a walking or climbing trunk never leaves the floor)
+# or where they land in two poses by turns (a jumping jack lands open, then closed: `_poses_alternate`): the pose
+HOP_POSE_MIN_DEG = 2.0  # (mean acceleration over each wave's cycle) turning at least this much from wave to wave
+HOP_POSE_RATIO = 3.0  # and this many times more than two waves on (an alternation twice the poses' jitter or more)
 PERIOD_STEP = (0.65, 1.5)  # a rep follows the previous one after this many rep periods
 JOIN_GAP_PERIODS = 3.2  # two runs of one sign this close (in rep periods) are one set split by a pause
 JOIN_GAP_S = 6.0  # or this close in seconds: a few breaths among quick reps (a rest between sets is longer)
@@ -316,8 +319,10 @@ def _candidate(waves: Sequence[Wave], sign: int, trace: Trace | None = None) -> 
         return []
     gaps = spacings([waves[i].peak_s for i in idx])
     period = median(gaps)
-    if _strokes(idx, waves, period) and PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS:
-        idx = _by_period(idx, waves, 2.0 * period, idx)
+    if _strokes(idx, waves, period, trace) and PERIOD_S[0] <= 2.0 * period and len(idx) >= 2 * MIN_REPS - 1:
+        idx = _by_period(idx, waves, 2.0 * period, idx)  # five strokes, the ends kept, make three reps
+        if len(idx) < MIN_REPS:
+            return []
         gaps = spacings([waves[i].peak_s for i in idx])
         period = median(gaps)
     if not PERIOD_S[0] <= period <= PERIOD_S[1] or _duty(idx, waves) < MIN_DUTY:
@@ -525,12 +530,50 @@ def find_runs(waves: Sequence[Wave], still: Sequence[Pose], trace: Trace | None,
     ]
 
 
-def _strokes(idx: list[int], waves: Sequence[Wave], period_s: float) -> bool:
-    """The waves are two strokes a rep: quicker than any rep, or as quick as hops and landing like them."""
+def _strokes(idx: list[int], waves: Sequence[Wave], period_s: float, trace: Trace | None = None) -> bool:
+    """The waves are two strokes a rep: quicker than any rep, or as quick as hops and landing like them (up to
+    ``FLIGHT_MAX_S`` apart if they leave the floor or land in two poses by turns: `_poses_alternate`)."""
     if period_s < PERIOD_S[0]:
         return True
-    hops = period_s < HOP_MAX_S or (period_s < FLIGHT_MAX_S and _flight(idx, waves))
-    return hops and median([waves[i].step_g for i in idx]) >= HOP_MIN_STEP_G
+    if median([waves[i].step_g for i in idx]) < HOP_MIN_STEP_G:
+        return False
+    return period_s < HOP_MAX_S or (period_s < FLIGHT_MAX_S and (
+        _flight(idx, waves) or _poses_alternate(idx, waves, trace)))
+
+
+def _poses_alternate(idx: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
+    """The sensor's pose alternates from wave to wave: two waves make one rep that moves between two poses.
+
+    The pose at a wave is the mean low-passed acceleration over its own cycle (midpoint to midpoint of the waves
+    around it): the motion's own acceleration over a cycle that ends at the speed it began with averages out,
+    so the mean points where gravity does in the sensor's frame, weighted to where the push is (a hop's landing;
+    in the air the acceleration is near 0). The landings lie at the waves of one sign: the poses at the run's
+    waves, or else at the other sign's waves between them, must turn by ``HOP_POSE_MIN_DEG`` or more from each to
+    the next and ``HOP_POSE_RATIO`` times more than from each to the one after next (medians). Two waves on, only
+    the poses' jitter (sigma) is left; one wave on, an alternation of a adds to it: the ratio
+    sqrt(1 + 2 a^2 / sigma^2) is 3 at a = 2 sigma. A motion of one wave per rep comes back to one pose every wave.
+    False without a trace or with fewer than ``2 * MIN_REPS`` cycles.
+    """
+    if trace is None or len(idx) < 2 * MIN_REPS:
+        return False
+    t_s, level_g = trace[0], trace[2]
+    cum = np.vstack([np.zeros((1, 3)), np.cumsum(np.nan_to_num(level_g), axis=0)])
+    between = [j for j in range(idx[0], idx[-1] + 1) if waves[j].sign != waves[idx[0]].sign]
+    for times_s in ([waves[i].peak_s for i in idx], [waves[j].peak_s for j in between]):
+        cuts = np.searchsorted(t_s, np.convolve(times_s, (0.5, 0.5), mode="valid"))  # waves alternate in sign
+        poses = np.array([unit(cum[b] - cum[a]) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a])
+        if len(poses) < 2 * MIN_REPS:
+            continue
+        turn, skip = (median(_angles_deg(poses, lag).tolist()) for lag in (1, 2))
+        if turn >= max(HOP_POSE_MIN_DEG, HOP_POSE_RATIO * skip):
+            return True
+    return False
+
+
+def _angles_deg(units: np.ndarray, lag: int) -> np.ndarray:
+    """Angles (degrees) between unit vectors ``lag`` rows apart."""
+    out: np.ndarray = np.degrees(np.arccos(np.clip(np.sum(units[lag:] * units[:-lag], axis=1), -1.0, 1.0)))
+    return out
 
 
 def _flight(idx: list[int], waves: Sequence[Wave]) -> bool:
@@ -541,7 +584,7 @@ def _flight(idx: list[int], waves: Sequence[Wave]) -> bool:
 def _strides(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
     """The run is the strides of jogging, running, brisk walking or climbing stairs: its waves of that sign come
     no oftener than strides (counting any it skipped: the hops of a jumping jack on the trunk are thinned to one a
-    rep), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
+    rep; and not each one hard landing, `_hops`), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
     steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band almost as much as into the step band,
     so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), to no more in
     one band than the other at ~1.5 Hz where the run is not short (``SHORT_RUN``), if it is clearly footfalls (a
@@ -562,9 +605,22 @@ def _strides(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool
         return False
     pool = _same_sign_between(run, waves)
     spacing_s = _spacing_s(pool, waves)
-    if spacing_s >= LOCO_MIN_STRIDE_S or _amid_walking(run, waves, spacing_s):
+    if spacing_s >= LOCO_MIN_STRIDE_S and not _hops(pool, waves, spacing_s, trace):
+        return True
+    if _amid_walking(run, waves, spacing_s):
         return True
     return footfalls and waves[run[-1]].peak_s - waves[run[0]].peak_s >= LOCO_MAX_SET_S
+
+
+def _hops(pool: list[int], waves: Sequence[Wave], spacing_s: float, trace: Trace | None) -> bool:
+    """Each wave is one hard landing, not a stride of two footfalls: the waves come no slower than hops
+    (``FLIGHT_MAX_S`` apart), land like them (``HOP_MIN_STEP_G``) and the magnitude does not repeat within a wave
+    (`_steps_alike` at the waves' own spacing: landing and flight half a wave apart). A jumping jack's hops,
+    kept between its reps, come as slowly as strides; footfalls that come one a wave as slowly are soft
+    (walking, stairs)."""
+    if spacing_s >= FLIGHT_MAX_S or median([waves[i].step_g for i in pool]) < HOP_MIN_STEP_G:
+        return False
+    return not _steps_alike(pool, waves, trace)
 
 
 def _steps_alike(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:

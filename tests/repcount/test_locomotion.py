@@ -179,3 +179,12 @@ def test_jumping_jacks_right_after_a_jog_on_the_chest_are_still_counted(seed: in
     found = analyse_session(s.t_s, s.acc_g)
     t = s.sets[0]
     assert sum(d.n_reps for d in found if d.start_s < t.end_s and d.end_s > t.start_s) == 20
+
+
+def test_a_run_in_the_pocket_is_not_taken_for_hops() -> None:
+    """A run's thigh waves at 25 Hz can come every other stride (1.4 s): four such waves whose magnitude did not
+    repeat within a wave read as single hard landings, and made a false set of 8. A hop takes at most
+    FLIGHT_MAX_S (0.8 s): waves this slow are strides, whatever their footfalls."""
+    plan = [("run", 45, 10.0), ("squat", 8, 20.0), ("run", 30, 10.0)]
+    s = synth_session(plan, placement="thigh", fs_hz=25.0, rng=np.random.default_rng(102))
+    assert [d.n_reps for d in analyse_session(s.t_s, s.acc_g)] == [8]
