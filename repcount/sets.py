@@ -16,12 +16,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from repcount.lobes import Lobe
-from repcount.refine import by_rhythm, complete, cut_first_rep, with_confidence
+from repcount.refine import (by_rhythm, complete, cut_first_rep, moves_alike, reps_into_pause, resumed_reps,
+                             with_confidence)
 from repcount.results import DetectedSet
-from repcount.runs import Pose, Trace, Wave, find_runs, join_pauses, merge_lobes
+from repcount.runs import Pose, Trace, Wave, find_runs, join_pauses, median, merge_lobes, spacings
 
 BOUT_GAP_S = 5.0
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
+#: After a rest-pause (`resumed`), a set found turning first this soon (in rep periods of the set before the pause)
+#: after the motion began again is what came next: a rep's turnaround comes within a period of its start, and the
+#: rest of a rep cut by the pause may come first.
+RESUME_FIRST_PERIODS = 1.5
 
 
 def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Sequence[Pose] = (),
@@ -60,3 +65,48 @@ def find_sets(lobes: Sequence[Lobe], postures_s: Sequence[float] = (), still: Se
     if rated:
         done = [with_confidence(s, trace, lo, hi) for s, (lo, hi) in zip(done, bounds, strict=True)]
     return [cut_first_rep(done[0], trace, data_start_s, still), *done[1:]] if done else done
+
+
+def resumed(last: DetectedSet, found: Sequence[DetectedSet], trace: Trace, pause_s: tuple[float, float],
+            still: Sequence[Pose] = ()) -> list[DetectedSet] | None:
+    """The sets of a bout that began after a rest-pause, the first going on ``last`` (the set before the pause);
+    None if the bout does not go on it.
+
+    If the bout's first set turns first within ``RESUME_FIRST_PERIODS`` of the set's rep period after the motion
+    began again, it is the rest of the set if it moves like it (`repcount.refine.moves_alike`: rep period, mean
+    rep's 3-axis motion and size); else the bout must begin with reps of the set (`repcount.refine.resumed_reps`:
+    one or two after a breather, too few for a set of their own). Reps in its rhythm into the pause go on it too
+    (`repcount.refine.reps_into_pause`: a last rep that ended off the set's pose, taken for a move to rack). The
+    caller checks that the sensor was held still in the set's pose over the pause (`runs.held_still`).
+
+    Parameters
+    ----------
+    last : DetectedSet
+        The set before the pause, on the band-passed signal's times.
+    found : sequence of DetectedSet
+        The bout's sets (`find_sets`).
+    trace : Trace
+        The signal from ``last``'s first rep on.
+    pause_s : tuple of float
+        Where the pause began (the end of the last lobe before it) and where the bout's first lobe begins (s).
+    still : sequence of Pose
+        Poses held still.
+
+    Returns
+    -------
+    list of DetectedSet or None
+        ``found`` with ``last`` and the reps that go on it as its first set.
+    """
+    first_s = found[0].reps[0].turn_s if found else np.inf
+    period = median(spacings([r.turn_s for r in last.reps]))
+    if first_s <= pause_s[1] + RESUME_FIRST_PERIODS * period:
+        if not moves_alike(last, found[0], trace):
+            return None
+        rest, more, confidence = found[1:], found[0].reps, min(last.confidence, found[0].confidence)
+    else:
+        more = resumed_reps(last, trace, pause_s[1], first_s, still)
+        if not more:
+            return None
+        rest, confidence = list(found), last.confidence
+    reps = last.reps + reps_into_pause(last, trace, min(pause_s[0], more[0].turn_s - period)) + more
+    return [DetectedSet(reps[0].start_s, reps[-1].end_s, reps, confidence), *rest]
