@@ -14,7 +14,10 @@ reports the running count; a count that drops (held back for one lobe, as the ne
 reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
 confirms it: provisional reps before a set is confirmed (the first once it has gone out and come back) and reps
 after a pause; if the bout then closes without a set, the drop to zero is a retraction too, and reps shown
-beyond the final count are withdrawn before the set ends.
+beyond the final count are withdrawn before the set ends. A set stays open to go on after a rest-pause longer than
+its gap (a breather at lockout, held still in its pose, `RestPause`): if the next bout begins within ``RESUME_S`` with
+reps that move like the set's (`repcount.sets.resumed`), its count goes on from the set's (events marked
+``resumed``) and the set in `RepCounter.sets` is replaced by the whole set, the same offline.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import Extension, extended_reps, extension, provisional_reps, rep_pair
 from repcount.refine import at_movement_times, reps_before
-from repcount.runs import MIN_REPS, Pose, Trace, Wave, held_still, median, merge_lobes, spacings
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets, resumed
+from repcount.runs import MIN_REPS, STILL_BAND_FRACTION, Pose, Trace, Wave, held_still, median, merge_lobes, spacings
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, RESUME_TAIL_PERIODS, find_sets, resumed, set_pose, still_from
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -51,8 +54,6 @@ GAP_WAVES = 9  # its period: the median spacing of same-sign waves among its las
 #: Rest-pause sets rest 10-20 s (a few deep breaths) and a breath in the rack a few s; sets are a minute or more apart.
 RESUME_S = 20.0
 RESUME_WAIT_PERIODS = 1.5  # after that lobe begins, reps of a new set are not shown for this many of its periods
-RESUME_TAIL_PERIODS = 2.0  # its bout ended this many of its periods after its last turnaround at most (one more rep,
-# taken for a move to rack: `refine.reps_into_pause`; a re-rack or walking away moves longer)
 
 
 def _join(a: GridChunk, b: GridChunk) -> GridChunk:
@@ -84,7 +85,7 @@ class RestPause:
     trace: Trace  # the signal from half a period before its first rep until its bout closed
     pose_g: np.ndarray  # the low-passed acceleration over its reps (its pose)
     peak_g: float  # its reps' median wave peak (g)
-    pause_s: float  # the end of its bout's last lobe: where the pause began
+    pause_s: float  # where the pause began: the sensor became still (`sets.still_from`)
     from_s: float = np.nan  # where the next bout's first lobe begins, once the sensor was held still until then
 
 
@@ -348,17 +349,17 @@ class RepCounter:
         p = self._rest_pause
         trace = self._trace() if p is None or np.isnan(p.from_s) else self._with_pause(p)
         t = trace[0]
-        a, b, c = np.searchsorted(t, (last.reps[0].start_s, last.reps[-1].turn_s, until_s), side="right")
-        k = int(np.searchsorted(t, last.reps[0].start_s - _period_s(last) / 2.0))
-        turns = {r.turn_s for r in last.reps}
-        peaks = [w.peak_g for w in self._waves if w.peak_s in turns]
-        if self._goes_on and len(found) == 1 and p is not None:
-            peaks = [p.peak_g]
-        end_s = self._bout[-1].end_s
-        if not peaks or b <= a or end_s - last.reps[-1].turn_s > RESUME_TAIL_PERIODS * _period_s(last):
+        k, c = np.searchsorted(t, (last.reps[0].start_s - _period_s(last) / 2.0, until_s), side="right")
+        gone_on = self._goes_on and len(found) == 1 and p is not None  # its first part's waves went with its bout
+        pose = set_pose(last, self._waves, trace, p.peak_g if gone_on and p is not None else None)
+        if pose is None:
             return None
-        return RestPause(last, (t[k:c], trace[1][k:c], trace[2][k:c], trace[3][k:c]), trace[2][a:b], median(peaks),
-                         end_s)
+        # where the pause began: where the sensor became still until the bout closed (a stop away from the middle
+        # of the motion leaves the band-pass decaying in lobes for seconds)
+        end_s = still_from(trace, last.reps[-1].turn_s, until_s, STILL_BAND_FRACTION * pose[1])
+        if end_s - last.reps[-1].turn_s > RESUME_TAIL_PERIODS * _period_s(last):
+            return None
+        return RestPause(last, (t[k:c], trace[1][k:c], trace[2][k:c], trace[3][k:c]), *pose, end_s)
 
     def _held_until(self, p: RestPause, from_s: float) -> RestPause | None:
         """``p`` with the next bout's first lobe starting at ``from_s``, if that is within ``RESUME_S`` of its last

@@ -22,6 +22,7 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
+RESUME_MATCHED = 2  # a set after a rest-pause goes on the set before it if its first this many reps move like it
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing ...
 UNSEEN_SHARE = 1.0 / 3.0  # ... over this share of a period around its turnaround (2/3 of one of its half-period lobes)
@@ -305,9 +306,9 @@ def resumed_reps(found: DetectedSet, trace: Trace, from_s: float, hi_s: float, s
 
 def moves_alike(found: DetectedSet, later: DetectedSet, trace: Trace) -> bool:
     """Whether a later set moves like ``found``: its rep period within ``runs.JOIN_PERIOD_RATIO`` of the set's, and
-    its mean rep (over the set's period, `repcount.template.rep_template`) correlating with the set's by
-    ``MATCH_R`` over all three axes (or against it: the same motion counted at its other turnaround, half a rep
-    on), at a size within ``MATCH_SIZE``: the same lift, sensor and pose.
+    its first ``RESUME_MATCHED`` reps each matching the set's mean rep (`repcount.template.best_match` within half a
+    period of its turnaround: the same motion whichever turnaround counted it) by ``MATCH_R`` over all three axes,
+    at a size within ``MATCH_SIZE``: the same lift, sensor and pose (its last rep may be a move to rack).
 
     Parameters
     ----------
@@ -324,13 +325,9 @@ def moves_alike(found: DetectedSet, later: DetectedSet, trace: Trace) -> bool:
     period, own = _period_s(found.reps), _period_s(later.reps)
     if max(period, own) > JOIN_PERIOD_RATIO * min(period, own):
         return False
-    a, b = (rep_template(trace[0], trace[1], np.array([r.turn_s for r in s.reps]), period) for s in (found, later))
-    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
-    aa, bb = float(np.sum(a[ok] ** 2)), float(np.sum(b[ok] ** 2))
-    if ok.sum() < MIN_COVER * len(a) or min(aa, bb) <= 0.0:
-        return False
-    r = float(np.sum(a[ok] * b[ok])) / np.sqrt(aa * bb)
-    return _like_a_rep(abs(r), float(np.sqrt(bb / aa)))
+    template = rep_template(trace[0], trace[1], np.array([r.turn_s for r in found.reps]), period)
+    return all(_like_a_rep(*best_match(trace[0], trace[1], template, r.turn_s - period / 2.0,
+                                       r.turn_s + period / 2.0)[1:]) for r in later.reps[:RESUME_MATCHED])
 
 
 def reps_into_pause(found: DetectedSet, trace: Trace, until_s: float) -> tuple[Rep, ...]:
