@@ -14,12 +14,15 @@ reports the running count; a count that drops (held back for one lobe, as the ne
 reported as a retraction. `repcount.display` adds what the display shows before `find_sets`
 confirms it: provisional reps before a set is confirmed (the first once it has gone out and come back) and reps
 after a pause; if the bout then closes without a set, the drop to zero is a retraction too, and reps shown
-beyond the final count are withdrawn before the set ends.
+beyond the final count are withdrawn before the set ends. A set stays open to go on after a rest-pause longer than
+its gap (a breather at lockout, held still in its pose, `RestPause`): if the next bout begins within ``RESUME_S`` with
+reps that move like the set's (`repcount.sets.resumed`), its count goes on from the set's (events marked
+``resumed``) and the set in `RepCounter.sets` is replaced by the whole set, the same offline.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -30,8 +33,8 @@ from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import Extension, extended_reps, extension, provisional_reps, rep_pair
 from repcount.refine import at_movement_times, reps_before
-from repcount.runs import MIN_REPS, Pose, Trace, Wave, median, merge_lobes
-from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, find_sets
+from repcount.runs import MIN_REPS, STILL_BAND_FRACTION, Pose, Trace, Wave, held_still, median, merge_lobes, spacings
+from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, RESUME_TAIL_PERIODS, find_sets, resumed, set_pose, still_from
 
 
 BATCH_SAMPLES = 3  # grid samples (0.15 s) processed together: per-call overhead vs a little latency
@@ -46,6 +49,11 @@ RECOUNT_SHARE = 16  # has its running count redone in full only once it has grow
 GAP_PERIODS = 1.5  # a bout of slow waves stays open this many of its periods without a lobe (at least BOUT_GAP_S) ...
 MAX_GAP_S = 10.0  # ... up to this long
 GAP_WAVES = 9  # its period: the median spacing of same-sign waves among its last this many
+#: A set goes on after a rest-pause (a breather at lockout, held still in its pose: `runs.held_still`) if the next
+#: bout's first lobe begins within this long of its last turnaround and moves like its reps (`sets.resumed`).
+#: Rest-pause sets rest 10-20 s (a few deep breaths) and a breath in the rack a few s; sets are a minute or more apart.
+RESUME_S = 20.0
+RESUME_WAIT_PERIODS = 1.5  # after that lobe begins, reps of a new set are not shown for this many of its periods
 
 
 def _join(a: GridChunk, b: GridChunk) -> GridChunk:
@@ -66,6 +74,19 @@ class CountEvent:
     t_s: float
     count: int
     retracted: bool
+    resumed: bool = False  # the count goes on the last set reported ended: it held a rest-pause (its reps included)
+
+
+@dataclass(frozen=True)
+class RestPause:
+    """The last set reported ended, while the next bout may go on it after a rest-pause (`sets.resumed`)."""
+
+    found: DetectedSet  # on the band-passed signal's times (before `refine.at_movement_times`)
+    trace: Trace  # the signal from half a period before its first rep until its bout closed
+    pose_g: np.ndarray  # the low-passed acceleration over its reps (its pose)
+    peak_g: float  # its reps' median wave peak (g)
+    pause_s: float  # where the pause began: the sensor became still (`sets.still_from`)
+    from_s: float = np.nan  # where the next bout's first lobe begins, once the sensor was held still until then
 
 
 @dataclass
@@ -102,6 +123,8 @@ class RepCounter:
     _data_start_s: float = -np.inf  # where the data (after the last long gap) begins
     _data_pose: Pose | None = None  # where it first moved, if it began at rest (briefly still: `START_STILL_N`)
     _held: bool = False  # a drop of the running count is being held back for one lobe
+    _rest_pause: RestPause | None = None  # the last set reported, while it may go on after a rest-pause
+    _goes_on: bool = False  # the open bout's running count goes on that set
     _early_s: float = -np.inf  # start of the open lobe last looked at before it closed
     _now_s: float = -np.inf
     _last_raw_s: float = -np.inf  # the latest raw sample time seen
@@ -169,6 +192,7 @@ class RepCounter:
                 if not resumes:
                     self._data_start_s = float(chunk.t_s[a])
                     self._data_pose = None
+                    self._rest_pause = None  # no set goes on across a gap in the data
             self._head = _join(self._head, GridChunk(chunk.t_s[a:b], chunk.acc_g[a:b], chunk.segment_start[a:b]))
             wait = START_N if self._resume is not None else PRIME_N  # resumed filters keep their envelope
             if self._filters is not None or len(self._head.t_s) >= wait:
@@ -210,6 +234,8 @@ class RepCounter:
         for lobe in lobes:
             if self._bout and lobe.start_s - self._bout[-1].end_s > self._gap_s():
                 self._close_bout()
+            if not self._bout and self._rest_pause is not None:
+                self._rest_pause = self._held_until(self._rest_pause, lobe.start_s)
             self._bout.append(lobe)
             self._waves[-1:] = merge_lobes([lobe], self._waves[-1:])  # a lobe merges into the last wave only
         if lobes:
@@ -228,12 +254,16 @@ class RepCounter:
         long = len(waves) >= LONG_BOUT_WAVES
         if not long or len(waves) >= self._recount_n:
             self._shown = self._find(bout, waves, rated=False)
+            self._goes_on = self._going_on(self._shown)
             # in a long bout the count goes on along a set of hops too (two strokes a rep: `display.Extension`)
             self._extension = extension(waves, self._shown[-1], strokes=long) if self._shown else None
             self._recount_n = len(waves) + len(waves) // RECOUNT_SHARE if long else LONG_BOUT_WAVES
         if self._shown:
             extra = extended_reps(waves, self._extension) if self._extension is not None else 0
             return sum(s.n_reps for s in self._shown) + extra
+        p = self._rest_pause
+        if p is not None and self._now_s < p.from_s + RESUME_WAIT_PERIODS * _period_s(p.found):
+            return 0  # its first rep may yet go on the set before the pause
         pair = rep_pair(waves)
         if pair is not None:  # two reps shown: with those before them that move like them
             return MIN_REPS - 1 + reps_before(pair, self._trace(), self._still)
@@ -252,7 +282,14 @@ class RepCounter:
 
     def _maybe_close(self) -> None:
         if not self._bout:
-            self._keep_trace(self._now_s - IDLE_TRACE_S)
+            keep_s = self._now_s - IDLE_TRACE_S
+            if (p := self._rest_pause) is not None:
+                open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
+                if min(self._now_s, open_start) - p.found.reps[-1].turn_s > RESUME_S:
+                    self._rest_pause = None
+                else:  # the pause is kept whole, to see that it was held still
+                    keep_s = min(keep_s, float(p.trace[0][-1]))
+            self._keep_trace(keep_s)
             return
         open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
         if min(self._now_s, open_start) - self._bout[-1].end_s > self._gap_s():
@@ -277,10 +314,13 @@ class RepCounter:
         (or the data's end, if sooner): what the live counter has when it closes the bout, whatever follows."""
         until_s = min(self._bout[-1].end_s + self._gap_s(), self._now_s) if self._bout else self._now_s
         found = self._find(self._bout, self._waves, until_s=until_s) if self._bout else []
+        self._goes_on = self._going_on(found)
         if found:
             self._update_count(sum(s.n_reps for s in found), withdrawn=True)  # reps shown beyond the final count
         if self._bout:
-            self.sets.extend(at_movement_times(s, self._data_start_s, until_s) for s in found)
+            moved = [at_movement_times(s, self._data_start_s, until_s) for s in found]
+            self.sets[len(self.sets) - self._goes_on:] = moved  # a set that went on replaces its first part
+            self._rest_pause = self._paused(found, until_s)
             end = self._bout[-1].end_s
             self._postures_s = [t for t in self._postures_s if t >= end]
             self._still = [p for p in self._still if p[0] <= end][-1:] + [p for p in self._still if p[0] > end]
@@ -290,6 +330,7 @@ class RepCounter:
         self._shown, self._extension, self._recount_n = [], None, 0
         self._held = False
         self._update_count(0, withdrawn=not found)
+        self._goes_on = False
 
     def _gap_s(self) -> float:
         """How long the open bout stays open without a lobe: ``BOUT_GAP_S``, or ``GAP_PERIODS`` of its rep period
@@ -299,6 +340,49 @@ class RepCounter:
         gaps = [b.peak_s - a.peak_s for sign in (1, -1)
                 for a, b in pairwise([w for w in waves if w.sign == sign])]
         return float(np.clip(GAP_PERIODS * median(gaps), BOUT_GAP_S, MAX_GAP_S)) if gaps else BOUT_GAP_S
+
+    def _paused(self, found: list[DetectedSet], until_s: float) -> RestPause | None:
+        """The bout's last set, kept while the next bout may go on it (`RestPause`), or None."""
+        if not found or found[-1].n_reps < 2:
+            return None
+        last = found[-1]
+        p = self._rest_pause
+        trace = self._trace() if p is None or np.isnan(p.from_s) else self._with_pause(p)
+        t = trace[0]
+        k, c = np.searchsorted(t, (last.reps[0].start_s - _period_s(last) / 2.0, until_s), side="right")
+        gone_on = self._goes_on and len(found) == 1 and p is not None  # its first part's waves went with its bout
+        pose = set_pose(last, self._waves, trace, p.peak_g if gone_on and p is not None else None)
+        if pose is None:
+            return None
+        # where the pause began: where the sensor became still until the bout closed (a stop away from the middle
+        # of the motion leaves the band-pass decaying in lobes for seconds)
+        end_s = still_from(trace, last.reps[-1].turn_s, until_s, STILL_BAND_FRACTION * pose[1])
+        if end_s - last.reps[-1].turn_s > RESUME_TAIL_PERIODS * _period_s(last):
+            return None
+        return RestPause(last, (t[k:c], trace[1][k:c], trace[2][k:c], trace[3][k:c]), *pose, end_s)
+
+    def _held_until(self, p: RestPause, from_s: float) -> RestPause | None:
+        """``p`` with the next bout's first lobe starting at ``from_s``, if that is within ``RESUME_S`` of its last
+        turnaround and the sensor was held still in its pose over the pause (`runs.held_still`): from the end of
+        its bout's last lobe (and half a period after its last turnaround) to half a period before ``from_s`` (where
+        the motion that crosses into a lobe there begins)."""
+        last_s, half_s = p.found.reps[-1].turn_s, _period_s(p.found) / 2.0
+        if from_s - last_s > RESUME_S:
+            return None
+        still = held_still(self._with_pause(p), max(last_s + half_s, p.pause_s), from_s - half_s, p.pose_g, p.peak_g)
+        return replace(p, from_s=from_s) if still else None
+
+    def _with_pause(self, p: RestPause) -> Trace:
+        """The trace with the paused set's before it (the live trace was cut at its bout's end)."""
+        t, bp, level, mag = self._trace()
+        k = int(np.searchsorted(t, p.trace[0][-1], side="right")) if len(p.trace[0]) else 0
+        joined = (np.concatenate((a, b[k:])) for a, b in zip(p.trace, (t, bp, level, mag), strict=True))
+        return (next(joined), next(joined), next(joined), next(joined))
+
+    def _going_on(self, found: list[DetectedSet]) -> bool:
+        """Whether the first of the open bout's sets goes on the paused set (`sets.resumed` took it in)."""
+        p = self._rest_pause
+        return p is not None and bool(found) and found[0].reps[0] == p.found.reps[0]
 
     def _trace(self) -> Trace:
         if not self._traces:
@@ -320,14 +404,26 @@ class RepCounter:
         first = bout[0].start_s - POSTURE_WINDOW_S
         t, bp, level, mag = self._trace()
         k = int(np.searchsorted(t, until_s, side="right"))
-        return find_sets(bout, tuple(p for p in self._postures_s if first <= p <= until_s),
-                         tuple(p for p in self._still if p[0] <= until_s), (t[:k], bp[:k], level[:k], mag[:k]),
-                         self._data_start_s, rated=rated, data_pose=self._data_pose, waves=waves)
+        still = tuple(p for p in self._still if p[0] <= until_s)
+        found = find_sets(bout, tuple(p for p in self._postures_s if first <= p <= until_s), still,
+                          (t[:k], bp[:k], level[:k], mag[:k]), self._data_start_s, rated=rated,
+                          data_pose=self._data_pose, waves=waves)
+        p = self._rest_pause
+        if p is None or np.isnan(p.from_s):
+            return found
+        t, bp, level, mag = self._with_pause(p)
+        k = int(np.searchsorted(t, until_s, side="right"))
+        return resumed(p.found, found, (t[:k], bp[:k], level[:k], mag[:k]), (p.pause_s, p.from_s), still) or found
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
         """Report a new running count; a drop is a retraction unless a set just ended with its reps kept
         (``withdrawn``: a drop to 0 takes reps back too)."""
         if count != self._count:
             retracted = count < self._count and (count > 0 or withdrawn)
-            self.events.append(CountEvent(self._now_s, count, retracted))
+            self.events.append(CountEvent(self._now_s, count, retracted, self._goes_on and count > 0))
             self._count = count
+
+
+def _period_s(found: DetectedSet) -> float:
+    """A set's rep period: the median spacing of its turnarounds (s)."""
+    return median(spacings([r.turn_s for r in found.reps]))

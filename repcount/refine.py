@@ -14,7 +14,7 @@ from repcount.filters import LEVEL_HZ, phase_delay_s
 from repcount.grid import span
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
-from repcount.runs import MIN_REPS, Pose, Trace, median, spacings, start_pose, unit
+from repcount.runs import JOIN_PERIOD_RATIO, MIN_REPS, Pose, Trace, median, spacings, start_pose, unit
 from repcount.template import MIN_COVER, best_match, half_factors, rep_template, stretched
 
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
@@ -22,6 +22,7 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
+RESUME_MATCHED = 2  # a set after a rest-pause goes on the set before it if its first this many reps move like it
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing ...
 UNSEEN_SHARE = 1.0 / 3.0  # ... over this share of a period around its turnaround (2/3 of one of its half-period lobes)
@@ -186,18 +187,10 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
 
     def find(a_s: float, b_s: float, step: int = 0, min_r: float = MATCH_R) -> float | None:
         centred = settling and step < 0  # the band-pass is still settling from the held pose to the set's mean one
-        c, r, size = best_match(trace[0], trace[1], template, a_s, b_s, centred=centred) if a_s < b_s else (
-            0.0, 0.0, 0.0)
-        if not _like_a_rep(r, size, min_r):
-            return None
-        if step and not _at_pose(trace, c + step * period / 2.0, rest, _held_after(still, c) if step > 0 else ()):
-            return None  # a move into another pose (re-racking, putting the bar down), not a rep
-        if step > 0 and _turns_elsewhere(trace, turns, c, period):
-            return None  # a fidget after the set: out and back like a rep, but in another direction
-        if step and _half_size(trace, template, c) < HALF_SIZE:
-            return None  # half a rep: the way out of the brace or into the rest after the last rep
-        added.append(_rep_around(c, period, round(r * _size_match(size), 3)))
-        return c
+        rep = _matching_rep(trace, (template, turns, rest, period), still, (a_s, b_s), step, min_r, centred=centred)
+        if rep is not None:
+            added.append(rep)
+        return None if rep is None else rep.turn_s
 
     def unseen(c: float) -> float | None:
         """A rep kept in rhythm while the data was missing (a dropout), at low confidence."""
@@ -246,6 +239,118 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
             t = unseen(t + period)
     reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
     return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+
+
+def _matching_rep(trace: Trace, shape: tuple[np.ndarray, np.ndarray, np.ndarray | None, float], still: Sequence[Pose],
+                  within_s: tuple[float, float], step: int, min_r: float, *, centred: bool = False) -> Rep | None:
+    """The rep turning within ``within_s`` that moves like a set's (``shape``: its rep template, turnarounds, pose
+    between reps (`_rest_pose`) and rep period), matching by ``min_r``; at an edge (``step`` -1 before the set, +1 after it)
+    it must also start (end) in that pose, move on both sides of its turnaround and, after the set, turn where
+    the set's reps turn; else None. ``centred`` matches each window less its mean (`template.best_match`)."""
+    template, turns, rest, period = shape
+    a_s, b_s = within_s
+    c, r, size = best_match(trace[0], trace[1], template, a_s, b_s, centred=centred) if a_s < b_s else (0.0, 0.0, 0.0)
+    if not _like_a_rep(r, size, min_r):
+        return None
+    if step and not _at_pose(trace, c + step * period / 2.0, rest, _held_after(still, c) if step > 0 else ()):
+        return None  # a move into another pose (re-racking, putting the bar down), not a rep
+    if step > 0 and _turns_elsewhere(trace, turns, c, period):
+        return None  # a fidget after the set: out and back like a rep, but in another direction
+    if step and _half_size(trace, template, c) < HALF_SIZE:
+        return None  # half a rep: the way out of the brace or into the rest after the last rep
+    return _rep_around(c, period, round(r * _size_match(size), 3))
+
+
+def _shape(found: DetectedSet, trace: Trace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
+    """A set's rep template, turnarounds, pose between reps (`_rest_pose`) and rep period, for `_matching_rep`."""
+    turns = np.array([r.turn_s for r in found.reps])
+    period = _period_s(found.reps)
+    return (rep_template(trace[0], trace[1], turns, period), turns,
+            _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0]), period)
+
+
+def resumed_reps(found: DetectedSet, trace: Trace, from_s: float, hi_s: float, still: Sequence[Pose] = (),
+                 n: int = MATCH_EDGE_REPS) -> tuple[Rep, ...]:
+    """The reps that go on a set after a rest-pause, when the motion began again at ``from_s``.
+
+    The first turns within a period of ``from_s`` and matches the set's mean rep by ``PAUSE_R`` (as a rep after
+    a pause to brace); the next ones follow in its rhythm (``MATCH_SPACING``) by ``MATCH_R``; each ends in the
+    set's pose between reps, moves on both sides of its turnaround and turns where the set's reps turn, as an
+    edge rep after the set (`complete`).
+
+    Parameters
+    ----------
+    found : DetectedSet
+        The set, on the band-passed signal's times.
+    trace : Trace
+        The signal over the set and after it.
+    from_s : float
+        Where the motion began again (s).
+    hi_s : float
+        Nothing is taken within ``MATCH_SPACING[0]`` periods of this (the next set's first turnaround, s).
+    still : sequence of Pose
+        Poses held still (a rep ending past the data's end: `_at_pose`).
+    n : int
+        At most this many reps.
+
+    Returns
+    -------
+    tuple of Rep
+        In time order; empty if the motion at ``from_s`` does not go on the set.
+    """
+    shape = _shape(found, trace)
+    period = shape[3]
+    within = (from_s, min(from_s + period, hi_s - MATCH_SPACING[0] * period))
+    reps: list[Rep] = []
+    while len(reps) < n:
+        rep = _matching_rep(trace, shape, still, within, 1, MATCH_R if reps else PAUSE_R)
+        if rep is None:
+            break
+        reps.append(rep)
+        within = _beyond(rep.turn_s, 1, period, -np.inf, hi_s)
+    return tuple(reps)
+
+
+def moves_alike(found: DetectedSet, later: DetectedSet, trace: Trace) -> bool:
+    """Whether a later set moves like ``found``: its rep period within ``runs.JOIN_PERIOD_RATIO`` of the set's, and
+    its first ``RESUME_MATCHED`` reps each matching the set's mean rep (`repcount.template.best_match` within half a
+    period of its turnaround: the same motion whichever turnaround counted it) by ``MATCH_R`` over all three axes,
+    at a size within ``MATCH_SIZE``: the same lift, sensor and pose (its last rep may be a move to rack).
+
+    Parameters
+    ----------
+    found, later : DetectedSet
+        The two sets (band-passed signal's times).
+    trace : Trace
+        The signal over both.
+
+    Returns
+    -------
+    bool
+        True if the later set could be the rest of ``found``.
+    """
+    period, own = _period_s(found.reps), _period_s(later.reps)
+    if max(period, own) > JOIN_PERIOD_RATIO * min(period, own):
+        return False
+    template = rep_template(trace[0], trace[1], np.array([r.turn_s for r in found.reps]), period)
+    return all(_like_a_rep(*best_match(trace[0], trace[1], template, r.turn_s - period / 2.0,
+                                       r.turn_s + period / 2.0)[1:]) for r in later.reps[:RESUME_MATCHED])
+
+
+def reps_into_pause(found: DetectedSet, trace: Trace, until_s: float) -> tuple[Rep, ...]:
+    """Reps in a set's rhythm after its last one, turning by ``until_s`` (where it paused), that match its mean rep
+    by ``MATCH_R`` at a size within ``MATCH_SIZE``: once the set goes on after the pause (`resumed_reps`) they
+    lie inside it, judged as `complete` judges a rep in a gap (a last rep into the pause may end off the pose).
+    """
+    shape = _shape(found, trace)
+    period = shape[3]
+    reps: list[Rep] = []
+    rep: Rep | None = found.reps[-1]
+    while rep is not None:
+        rep = _matching_rep(trace, shape, (), _beyond(rep.turn_s, 1, period, -np.inf, until_s + MATCH_SPACING[0]
+                                                      * period), 0, MATCH_R)
+        reps += [rep] if rep is not None else []
+    return tuple(reps)
 
 
 def reps_before(turns_s: tuple[float, float], trace: Trace, still: Sequence[Pose] = ()) -> int:

@@ -489,21 +489,46 @@ def _joined(a: list[int], b: list[int], waves: Sequence[Wave], trace: Trace | No
 
 def _held_between(a: list[int], b: list[int], waves: Sequence[Wave], trace: Trace | None, period_s: float) -> bool:
     """The sensor was held still in the set's pose between two parts (a rest-pause: a breather at lockout): from half
-    a period after the first part's last turnaround to half a period before the second's first, the band-passed
-    acceleration stays small beside the reps' peaks (``STILL_BAND_FRACTION``; walking or re-racking moves) and
-    the low-passed within ``STILL_POSE_MARGIN_G`` of the span it covers over the two parts (not another pose)."""
+    a period after the first part's last turnaround to half a period before the second's first (`held_still`, the
+    pose spanned over the two parts, the reps' median peak)."""
     if trace is None:
         return False
+    parts = [np.searchsorted(trace[0], (waves[r[0]].start_s, waves[r[-1]].peak_s)) for r in (a, b)]
+    reps = np.concatenate([trace[2][i:j] for i, j in parts])
+    return held_still(trace, waves[a[-1]].peak_s + period_s / 2, waves[b[0]].peak_s - period_s / 2, reps,
+                      median([waves[i].peak_g for i in a + b]))
+
+
+def held_still(trace: Trace, lo_s: float, hi_s: float, pose_g: np.ndarray, peak_g: float) -> bool:
+    """Whether the sensor was held still in a set's pose from ``lo_s`` to ``hi_s``.
+
+    Parameters
+    ----------
+    trace : Trace
+        Grid times (s), band-passed and low-passed acceleration (g).
+    lo_s, hi_s : float
+        The stretch to check (s).
+    pose_g : numpy.ndarray
+        (n, 3) low-passed acceleration over the set's reps (g): the pose is the span it covers.
+    peak_g : float
+        The reps' median wave peak (g).
+
+    Returns
+    -------
+    bool
+        True if the band-passed acceleration stays small beside the reps' peak (RMS under
+        ``STILL_BAND_FRACTION`` of it: not walking or re-racking) and the low-passed within ``STILL_POSE_MARGIN_G``
+        of the span ``pose_g`` covers (not another pose); False with no data there, a gap in it or no pose.
+    """
     t_s, band_g, low_g = trace[0], trace[1], trace[2]
-    lo, hi = np.searchsorted(t_s, (waves[a[-1]].peak_s + period_s / 2, waves[b[0]].peak_s - period_s / 2))
-    parts = [np.searchsorted(t_s, (waves[r[0]].start_s, waves[r[-1]].peak_s)) for r in (a, b)]
-    reps = np.concatenate([low_g[i:j] for i, j in parts])
-    if hi <= lo or len(reps) == 0 or np.isnan(band_g[lo:hi]).any() or np.isnan(reps).any():
+    lo, hi = np.searchsorted(t_s, (lo_s, hi_s))
+    if hi <= lo or len(pose_g) == 0 or np.isnan(band_g[lo:hi]).any() or np.isnan(pose_g).any():
         return False
     rms_g = float(np.sqrt(np.mean(np.sum(band_g[lo:hi] ** 2, axis=1))))
-    pose = ((low_g[lo:hi] >= reps.min(axis=0) - STILL_POSE_MARGIN_G)
-            & (low_g[lo:hi] <= reps.max(axis=0) + STILL_POSE_MARGIN_G))
-    return rms_g < STILL_BAND_FRACTION * median([waves[i].peak_g for i in a + b]) and bool(pose.all())
+    held = low_g[lo:hi]
+    moved_g = float(np.sqrt(np.mean(np.sum((held - held.mean(axis=0)) ** 2, axis=1))))
+    pose = (held >= pose_g.min(axis=0) - STILL_POSE_MARGIN_G) & (held <= pose_g.max(axis=0) + STILL_POSE_MARGIN_G)
+    return min(rms_g, moved_g) < STILL_BAND_FRACTION * peak_g and bool(pose.all())
 
 
 def join_pauses(sets: list[DetectedSet], waves: Sequence[Wave], trace: Trace | None = None) -> list[DetectedSet]:

@@ -3,7 +3,10 @@
 The table is the bus: the recorder (``liftmind record`` / ``liftmind replay --speed 1``) and the remote
 ingest writer append rows in their own transactions; ``liftmind serve``, possibly another process, polls for
 rows with an id above the last one it sent. Kinds: ``set_started``, ``rep``, ``rep_retracted``, ``set_ended``
-(from the streaming counter `repcount.live.RepCounter`) and ``hr``. The table stays small: when a session
+(from the streaming counter `repcount.live.RepCounter`) and ``hr``. A set that goes on after a rest-pause longer
+than the counter waits (its set already ended) has ``"resumed": true`` on its rep events, no new ``set_started``,
+and its next ``set_ended`` lists it whole again (with ``"resumed": true``): the reps of the set ended before are in
+its count. The table stays small: when a session
 ends, the events of sessions that are over are deleted (`prune_events`).
 """
 
@@ -19,6 +22,7 @@ import numpy as np
 import sqlite_utils
 
 from repcount.live import RepCounter
+from repcount.results import DetectedSet
 
 #: Version tag of the live counter, stored in each rep event's payload.
 LIVE_ALGORITHM = "repcount.live/0.1"
@@ -34,6 +38,8 @@ class DeviceCounter:
     seen_events: int = 0
     seen_sets: int = 0
     last_count: int = 0
+    last_set: DetectedSet | None = None  # the last set reported ended (one that goes on after a rest-pause is
+    # replaced in the counter's list by the whole set)
 
 
 @dataclass
@@ -69,20 +75,30 @@ class LiveEmitter:
         for event in state.counter.events[state.seen_events:]:
             t_ns = self.t0_ns + int(event.t_s * 1e9)
             base = {"device_id": device_id, "t_s": event.t_s, "count": event.count, "algorithm": LIVE_ALGORITHM}
+            if event.resumed:
+                base["resumed"] = True
             if event.retracted:  # to 0: the reps shown provisionally did not become a set
                 rows.append(self._row(t_ns, "rep_retracted", base))
             elif event.count == 0:
-                new_sets = state.counter.sets[state.seen_sets:]
-                state.seen_sets = len(state.counter.sets)
-                sets = [{"start_s": s.start_s, "end_s": s.end_s, "reps": s.n_reps} for s in new_sets]
-                rows.append(self._row(t_ns, "set_ended", {**base, "sets": sets, "reps": sum(s["reps"] for s in sets)}))
+                rows.append(self._row(t_ns, "set_ended", {**base, **self._ended(state)}))
             else:
-                if state.last_count == 0:
+                if state.last_count == 0 and not event.resumed:
                     rows.append(self._row(t_ns, "set_started", base))
                 rows.append(self._row(t_ns, "rep", base))
             state.last_count = event.count
         state.seen_events = len(state.counter.events)
         return rows
+
+    @staticmethod
+    def _ended(state: DeviceCounter) -> dict[str, Any]:
+        """The ``set_ended`` payload: the sets found since the last one, from the last one reported if it went on
+        after a rest-pause (the counter replaced it with the whole set: ``"resumed": true``)."""
+        sets = state.counter.sets
+        went_on = bool(state.seen_sets) and sets[state.seen_sets - 1] is not state.last_set
+        new_sets = sets[state.seen_sets - went_on:]
+        state.seen_sets, state.last_set = len(sets), (sets[-1] if sets else None)
+        out = [{"start_s": s.start_s, "end_s": s.end_s, "reps": s.n_reps} for s in new_sets]
+        return {"sets": out, "reps": sum(s["reps"] for s in out), **({"resumed": True} if went_on else {})}
 
     def _row(self, t_ns: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         return {"session_id": self.session_id, "t_ns": t_ns, "kind": kind, "payload": json.dumps(payload)}

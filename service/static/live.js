@@ -4,7 +4,8 @@
 (function () {
   const root = document.getElementById("live");
   const $ = (id) => document.getElementById(id);
-  const state = { count: 0, inSet: false, setNo: 0, restFromNs: null, clockNs: null, clockAtMs: 0, session: null };
+  const state = { count: 0, inSet: false, setNo: 0, restFromNs: null, clockNs: null, clockAtMs: 0, session: null,
+    resumed: false };
   const endedSession = Number(root.dataset.endedSession || 0);  // the last recording, already finished
 
   function nowNs() {
@@ -32,7 +33,7 @@
 
   function apply(row) {
     if (state.session !== row.session_id) {  // a new recording: start over
-      Object.assign(state, { count: 0, inSet: false, setNo: 0, restFromNs: null, session: row.session_id });
+      Object.assign(state, { count: 0, inSet: false, setNo: 0, restFromNs: null, session: row.session_id, resumed: false });
     }
     state.clockNs = row.t_ns;
     state.clockAtMs = Date.now();
@@ -40,17 +41,20 @@
     if (row.kind === "hr") {
       $("hr-value").textContent = String(p.bpm);
     } else if (row.kind === "set_started") {
-      Object.assign(state, { inSet: true, count: 0, setNo: state.setNo + 1, restFromNs: null });
+      Object.assign(state, { inSet: true, count: 0, setNo: state.setNo + 1, restFromNs: null, resumed: false });
     } else if (row.kind === "rep_retracted" && p.count === 0) {  // the provisional reps were not a set
       if (state.inSet) Object.assign(state, { inSet: false, setNo: Math.max(0, state.setNo - 1) });
       state.count = 0;
     } else if (row.kind === "rep" || row.kind === "rep_retracted") {
-      if (!state.inSet) Object.assign(state, { inSet: true, setNo: state.setNo + 1 });
+      if (p.resumed && !state.resumed) {  // the last set goes on after a rest-pause: its number, its reps counted on
+        if (state.inSet) state.setNo = Math.max(1, state.setNo - 1);
+        Object.assign(state, { inSet: true, resumed: true, restFromNs: null });
+      } else if (!state.inSet) Object.assign(state, { inSet: true, setNo: state.setNo + 1 });
       state.count = typeof p.count === "number" ? p.count : state.count + (row.kind === "rep" ? 1 : -1);
     } else if (row.kind === "set_ended") {
       const reps = typeof p.reps === "number" ? p.reps : state.count;
       $("last-set").textContent = "Last set: " + reps + (reps === 1 ? " rep" : " reps") + ".";
-      Object.assign(state, { inSet: false, count: reps, restFromNs: row.t_ns });
+      Object.assign(state, { inSet: false, count: reps, restFromNs: row.t_ns, resumed: false });
     }
     if (row.session_id === endedSession) {
       Object.assign(state, { inSet: false, restFromNs: null });

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from repcount.session import analyse_session
-from repcount.synth import synth_set
+from repcount.synth import synth_session, synth_set
 
 from .chunks import feed
 
@@ -47,3 +47,58 @@ def test_a_slow_last_rep_more_than_5_s_after_the_last_lobe_counts_live_as_offlin
                   irregular=bool(rng.random() < 0.3))
     assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [d.n_reps for d in analyse_session(s.t_s, s.acc_g)]
     assert [d.n_reps for d in feed(s.t_s, s.acc_g, sizes).sets] == [12]
+
+
+def _held_pause(exercise: str, placement: str, seed: int, after: int, pause_s: float,
+                turned: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """10 reps (50 Hz), the pose held still (sensor noise) for ``pause_s`` from 0.2 s after rep ``after`` ends; with
+    ``turned`` the motion after the pause turned 90 degrees about gravity (the same pose, another movement)."""
+    s = synth_set(exercise, 10, placement=placement, fs_hz=50.0, rng=np.random.default_rng(seed))
+    k = int(np.searchsorted(s.t_s, s.sets[0].rep_times[after - 1][2] + 0.2))
+    dt = float(s.t_s[1] - s.t_s[0])
+    n = int(round(pause_s / dt))
+    held = s.acc_g[k] + np.random.default_rng(6).normal(0.0, 0.004, (n, 3))
+    rest = s.acc_g[k:]
+    if turned:
+        g = s.acc_g[k] / np.linalg.norm(s.acc_g[k])
+        rest = (rest @ g)[:, None] * g + np.cross(g, rest)
+    t = np.concatenate((s.t_s[:k], s.t_s[k - 1] + dt * np.arange(1, n + 1), s.t_s[k:] + n * dt))
+    return t, np.concatenate((s.acc_g[:k], held, rest))
+
+
+@pytest.mark.parametrize(("exercise", "placement", "seed", "after"),
+                         [("bench_press", "chest", 1, 6), ("bench_press", "chest", 2, 8), ("squat", "wrist", 1, 9),
+                          ("overhead_press", "wrist", 3, 8), ("curl", "wrist", 3, 6)])
+def test_a_rest_pause_longer_than_the_bout_gap_stays_one_set_with_every_rep(
+        exercise: str, placement: str, seed: int, after: int) -> None:
+    # a 12-s breather at lockout closes the live bout (at most 10 s); the reps after it go on the set (`sets.resumed`):
+    # before, 6 + 4 (two sets) or 8 / 9 (the one or two reps after the pause, too few for a set, were lost)
+    t, acc = _held_pause(exercise, placement, seed, after, 12.0)
+    offline = analyse_session(t, acc)
+    assert [d.n_reps for d in offline] == [10]
+    for sizes in ([5], [1, 13], [50, 7, 2]):
+        counter = feed(t, acc, sizes)
+        assert counter.sets == offline
+        ended = [i for i, e in enumerate(counter.events) if e.count == 0]
+        assert ended  # the set was shown ended during the pause, then ...
+        shown = [e for e in counter.events[ended[0] + 1 :] if e.count > 0]
+        assert shown[0].count > after and shown[0].resumed  # ... the count went on from where it was, not from 1
+
+
+def test_a_different_motion_after_a_still_pause_in_the_same_pose_is_a_set_of_its_own() -> None:
+    # the same pause, but the motion after it turned 90 degrees about gravity: the pose held is the set's, the
+    # movement is another (its reps do not match the set's mean rep): two sets, 5 and 5
+    t, acc = _held_pause("squat", "wrist", 5, 5, 12.0, turned=True)
+    offline = analyse_session(t, acc)
+    assert [d.n_reps for d in offline] == [5, 5]
+    counter = feed(t, acc, [7, 30])
+    assert counter.sets == offline
+    assert not any(e.resumed for e in counter.events)
+
+
+def test_walking_away_to_another_exercise_is_not_taken_for_a_rest_pause() -> None:
+    s = synth_session([("curl", 8, 10.0), ("overhead_press", 8, 20.0)], placement="wrist", fs_hz=50.0,
+                      rng=np.random.default_rng(4))
+    offline = analyse_session(s.t_s, s.acc_g)
+    assert [d.n_reps for d in offline] == [8, 8]
+    assert not any(e.resumed for e in feed(s.t_s, s.acc_g, [11]).events)

@@ -57,3 +57,30 @@ def test_provisional_reps_withdrawn_to_zero_are_a_retraction_not_a_set() -> None
     state.counter.events.extend([CountEvent(1.0, 1, False), CountEvent(2.0, 2, False), CountEvent(3.0, 0, True)])
     kinds = [row["kind"] for row in emitter._drain(7, state)]
     assert kinds == ["set_started", "rep", "rep", "rep_retracted"]
+
+
+def test_a_set_that_goes_on_after_a_rest_pause_is_one_set_in_the_live_events() -> None:
+    # 10 bench presses on the chest with a 12-s breather after rep 6: the counter ends the set at 6 during the
+    # pause, then the reps after it go on it (7, 8, ...): no second set_started, and the last set_ended gives the
+    # whole set again, marked resumed, so the view shows "Last set: 10 reps" and keeps the set's number
+    from service.live import LiveEmitter
+
+    s = synth_session([("bench_press", 10, 8.0)], placement="chest", fs_hz=50.0, rng=np.random.default_rng(1))
+    k = int(np.searchsorted(s.t_s, s.sets[0].rep_times[5][2] + 0.2))
+    dt = float(s.t_s[1] - s.t_s[0])
+    n = int(round(12.0 / dt))
+    held = s.acc_g[k] + np.random.default_rng(6).normal(0.0, 0.004, (n, 3))
+    t = np.concatenate((s.t_s[:k], s.t_s[k - 1] + dt * np.arange(1, n + 1), s.t_s[k:] + n * dt))
+    acc = np.concatenate((s.acc_g[:k], held, s.acc_g[k:]))
+    emitter = LiveEmitter(session_id=1, t0_ns=0)
+    rows = []
+    for a in range(0, len(t), 25):
+        rows += emitter.acc(3, (t[a:a + 25] * 1e9).astype(np.int64), acc[a:a + 25] * 1000.0, int(t[a] * 1e9))
+    rows += emitter.flush()
+    payloads = [(row["kind"], json.loads(row["payload"])) for row in rows]
+    assert [k for k, _ in payloads].count("set_started") == 1
+    ended = [p for k, p in payloads if k == "set_ended"]
+    assert [p["reps"] for p in ended] == [6, 10]
+    assert ended[-1]["resumed"] and len(ended[-1]["sets"]) == 1
+    assert any(p.get("resumed") for k, p in payloads if k == "rep")
+    assert emitter.devices[3].counter.sets[-1].n_reps == 10
