@@ -17,7 +17,7 @@ from repcount.hrv import SessionHeartRate, rmssd_ms, session_hr_summary
 from repcount.session import DetectedSet, analyse_session
 from service import queries
 
-ALGORITHM = "repcount-0.8"
+ALGORITHM = "repcount-0.9"
 HR_ALGORITHM = "hrv-session-0.1"
 #: Max HR for zones when the profile has neither max HR nor age (zones are then approximate).
 DEFAULT_MAX_HR_BPM = 190.0
