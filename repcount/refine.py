@@ -22,7 +22,7 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
-RESUME_MATCHED = 2  # a set after a rest-pause goes on the set before it if its first this many reps move like it
+RESUME_MATCHED = 2  # a set after a rest-pause goes on the set before it if this many of its first this many + 1 reps move like it
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing ...
 UNSEEN_SHARE = 1.0 / 3.0  # ... over this share of a period around its turnaround (2/3 of one of its half-period lobes)
@@ -313,9 +313,11 @@ def resumed_reps(found: DetectedSet, trace: Trace, from_s: float, hi_s: float, s
 
 def moves_alike(found: DetectedSet, later: DetectedSet, trace: Trace) -> bool:
     """Whether a later set moves like ``found``: its rep period within ``runs.JOIN_PERIOD_RATIO`` of the set's, and
-    its first ``RESUME_MATCHED`` reps each matching the set's mean rep (`repcount.template.best_match` within half a
-    period of its turnaround: the same motion whichever turnaround counted it) by ``MATCH_R`` over all three axes,
-    at a size within ``MATCH_SIZE``: the same lift, sensor and pose (its last rep may be a move to rack).
+    ``RESUME_MATCHED`` of its first ``RESUME_MATCHED`` + 1 reps (all, if it has fewer) each matching the set's mean
+    rep (`repcount.template.best_match` within half a period of its turnaround: the same motion whichever turnaround
+    counted it) by ``MATCH_R`` over all three axes, at a size within ``MATCH_SIZE``: the same lift, sensor and pose
+    (its last rep may be a move to rack; one of its first may not match: the first out of the held pose, where the
+    band-pass is still settling from the pause and `complete` finds it by a centred match, or one set off askew).
 
     Parameters
     ----------
@@ -333,8 +335,10 @@ def moves_alike(found: DetectedSet, later: DetectedSet, trace: Trace) -> bool:
     if max(period, own) > JOIN_PERIOD_RATIO * min(period, own):
         return False
     template = rep_template(trace[0], trace[1], np.array([r.turn_s for r in found.reps]), period)
-    return all(_like_a_rep(*best_match(trace[0], trace[1], template, r.turn_s - period / 2.0,
-                                       r.turn_s + period / 2.0)[1:]) for r in later.reps[:RESUME_MATCHED])
+    first = later.reps[:RESUME_MATCHED + 1]
+    matched = sum(_like_a_rep(*best_match(trace[0], trace[1], template, r.turn_s - period / 2.0,
+                                          r.turn_s + period / 2.0)[1:]) for r in first)
+    return matched >= min(RESUME_MATCHED, len(first))
 
 
 def reps_into_pause(found: DetectedSet, trace: Trace, until_s: float) -> tuple[Rep, ...]:
