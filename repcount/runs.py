@@ -29,7 +29,7 @@ from scipy import signal
 from repcount.filters import SOS_STEP, SOS_STRIDE, STEP_BAND_HZ
 from repcount.grid import GRID_FS_HZ
 from repcount.lobes import Lobe
-from repcount.period import MIN_GAIN_R, MIN_PEAK_R, doubled_period_s, rep_period_s
+from repcount.period import doubled_period_s
 from repcount.results import DetectedSet, Rep
 
 MIN_REPS = 3
@@ -362,37 +362,6 @@ def _by_start_pose(runs: list[list[int]], waves: Sequence[Wave], still: Sequence
     return runs[0] if a > b else runs[1]
 
 
-def _doubled_in(turns: list[float], others: list[float], period_s: float) -> bool:
-    """Whether two of ``turns`` follow each other quicker than ``PERIOD_STEP[0]`` of ``period_s`` with none of
-    ``others`` between them, within the span of ``others``: two halves of the same reps alternate."""
-    for a, b in zip(turns[:-1], turns[1:]):
-        between = bisect_left(others, b) - bisect_left(others, a)
-        if others[0] <= a and b <= others[-1] and b - a < PERIOD_STEP[0] * period_s and between == 0:
-            return True
-    return False
-
-
-def _in_rhythm_of(run: list[int], other: list[int], waves: Sequence[Wave], trace: Trace | None) -> list[int]:
-    """``run`` thinned to the rhythm of ``other`` where it holds two waves in one of the other's rhythm.
-
-    The two signs' runs of one set are the two halves of the same reps: they alternate. Two waves of ``run``
-    in a row, quicker than a rep of ``other`` allows and with no wave of ``other`` between them, are either two
-    strokes of one rep (a swung arm's pull passes twice a rep), too irregular or too few for `_one_per_rep`,
-    or reps that ``other`` skips. The 3-D motion over both runs tells: it repeats at ``other``'s spacing
-    clearly better (``MIN_GAIN_R``) than at half of it only in the first case.
-    """
-    turns, others = [waves[i].peak_s for i in run], [waves[i].peak_s for i in other]
-    period_s = median(spacings(others))
-    if trace is None or not _doubled_in(turns, others, period_s):
-        return run
-    start_s, end_s = min(turns[0], others[0]), max(turns[-1], others[-1])
-    whole = rep_period_s(trace[0], trace[1], start_s, end_s, period_s)
-    half = rep_period_s(trace[0], trace[1], start_s, end_s, period_s / 2.0)
-    if whole is None or whole[1] < MIN_PEAK_R or (half is not None and whole[1] - half[1] < MIN_GAIN_R):
-        return run
-    return _by_period(run, waves, period_s, run)
-
-
 def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | None = None,
               data_pose: Pose | None = None) -> list[int]:
     """Indices (into ``waves``) of the turnaround waves of the best rep run, or [] if none.
@@ -402,12 +371,10 @@ def _best_run(waves: Sequence[Wave], still: Sequence[Pose] = (), trace: Trace | 
     include the half-waves that leave the start position and come back to it, so they are often the longer
     run, and taking them puts every turnaround half a period off. A recording that began at rest says the
     same (``data_pose``, see `_by_start_pose`). Without a clear start position the longer run wins. A run
-    with two waves per rep has been thinned to one (`_one_per_rep`, or where it stops alternating with the
-    other run, `_in_rhythm_of`), so it does not win by its doubled length.
+    with two waves per rep has been thinned to one (`_one_per_rep`), so it does not win by its doubled length.
     """
     runs = [r for r in (_candidate(waves, 1, trace), _candidate(waves, -1, trace)) if r]
     if len(runs) == 2:
-        runs = [_in_rhythm_of(runs[0], runs[1], waves, trace), _in_rhythm_of(runs[1], runs[0], waves, trace)]
         decided = _by_start_pose(runs, waves, still, data_pose)
         if decided:
             return decided
