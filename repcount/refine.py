@@ -22,7 +22,8 @@ MATCH_SIZE = (0.6, 1.7)  # ... the set's mean rep, at this relative size, is a r
 MATCH_SPACING = (0.6, 1.4)  # periods from the rep next to it
 HALF_SIZE = MATCH_SIZE[0] / 2.0  # an edge rep moves on both sides of its turnaround, each at least this size
 MATCH_EDGE_REPS = 3  # at most this many such reps added at each edge
-RESUME_MATCHED = 2  # a set after a rest-pause goes on the set before it if this many of its first this many + 1 reps move like it
+#: a set after a rest-pause goes on the set before it if this many of its first this many + 1 reps move like it
+RESUME_MATCHED = 2
 UNSURE = 0.5  # a set whose edges are less clear than this gets an alternative count
 UNSEEN_CONFIDENCE = 0.3  # a rep inferred from the rhythm where the data is missing ...
 UNSEEN_SHARE = 1.0 / 3.0  # ... over this share of a period around its turnaround (2/3 of one of its half-period lobes)
@@ -624,9 +625,9 @@ def _quasi_static(trace: Trace, time_s: float) -> bool:
 
 def _at_pose(trace: Trace, time_s: float, rest: np.ndarray | None, held: Sequence[Pose] = ()) -> bool:
     """True if the sensor at ``time_s`` points within ``EDGE_POSE_DEG`` of ``rest`` (or no data says otherwise,
-    as in a gap or where the low-passed acceleration is no pose: `_quasi_static`). Past the end of the data the last pose in ``held`` (poses held still after the move being
-    checked) stands for it: a lifter who stood up or re-racked was seen still elsewhere; with none (a
-    recording cut in motion) nothing says otherwise."""
+    as in a gap or where the low-passed acceleration is no pose: `_quasi_static`). Past the end of the data the
+    last pose in ``held`` (poses held still after the move being checked) stands for it: a lifter who stood up or
+    re-racked was seen still elsewhere; with none (a recording cut in motion) nothing says otherwise."""
     t, _, level, _ = trace
     k = int(np.searchsorted(t, time_s))
     if rest is None:

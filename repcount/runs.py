@@ -609,12 +609,13 @@ def _flight(idx: list[int], waves: Sequence[Wave]) -> bool:
 def _strides(run: list[int], waves: Sequence[Wave], trace: Trace | None) -> bool:
     """The run is the strides of jogging, running, brisk walking or climbing stairs: its waves of that sign come
     no oftener than strides (counting any it skipped: the hops of a jumping jack on the trunk are thinned to one a
-    rep; and not each one hard landing, `_hops`), and the magnitude bounces at the footfalls, twice a wave, far more than once a wave (left and right
-    steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band almost as much as into the step band,
-    so a walking bounce (no flight) may show a ratio that falls with the cadence (`_band_ratio`), to no more in
-    one band than the other at ~1.5 Hz where the run is not short (``SHORT_RUN``), if it is clearly footfalls (a
-    quick lift's harmonics reach the step band too) and its steps are alike (`_steps_alike`: a quick lift's third
-    harmonic fills the step band as well, but its magnitude does not repeat every half wave). Waves as quick as
+    rep; and not each one hard landing, `_hops`), and the magnitude bounces at the footfalls, twice a wave, far
+    more than once a wave (left and right steps alike). Slow steps (stairs, ~1.5 Hz) leak into the stride band
+    almost as much as into the step band, so a walking bounce (no flight) may show a ratio that falls with the
+    cadence (`_band_ratio`), to no more in one band than the other at ~1.5 Hz where the run is not short
+    (``SHORT_RUN``), if it is clearly footfalls (a quick lift's harmonics reach the step band too) and its steps
+    are alike (`_steps_alike`: a quick lift's third harmonic fills the step band as well, but its magnitude does
+    not repeat every half wave). Waves as quick as
     steps (hops on the trunk) are strides only where the run goes on into a long walk at its cadence
     (`_amid_walking`), or where they land for longer than any set does (``LOCO_MAX_SET_S``: a jog on the trunk
     bouncing like jumping jacks). A swung or jumped rep (kettlebell, jumping jack at the arm) changes the

@@ -22,7 +22,8 @@ from repcount.lobes import Lobe
 from repcount.refine import (by_rhythm, complete, cut_first_rep, moves_alike, reps_into_pause, resumed_reps,
                              with_confidence)
 from repcount.results import DetectedSet
-from repcount.runs import STILL_BAND_FRACTION, Pose, Trace, Wave, find_runs, held_still, join_pauses, median, merge_lobes, spacings
+from repcount.runs import (STILL_BAND_FRACTION, Pose, Trace, Wave, find_runs, held_still, join_pauses, median,
+                           merge_lobes, spacings)
 
 BOUT_GAP_S = 5.0
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
@@ -88,7 +89,8 @@ def resumed(last: DetectedSet, found: Sequence[DetectedSet], trace: Trace, pause
     one or two after a breather, too few for a set of their own). Reps in its rhythm into the pause go on it too
     (`repcount.refine.reps_into_pause`: a last rep that ended off the set's pose, taken for a move to rack). The
     whole set is then checked at its end as any set (`repcount.refine.complete`: a last move to rack is dropped,
-    reps in rhythm after it added). The caller checks that the sensor was held still in the set's pose over the pause (`runs.held_still`).
+    reps in rhythm after it added). The caller checks that the sensor was held still in the set's pose over the
+    pause (`runs.held_still`).
 
     Parameters
     ----------
