@@ -6,7 +6,7 @@ edges, a rep cut by the start of the data, and its times moved from the band-pas
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -176,70 +176,127 @@ def complete(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: 
     slower rep after a pause, and the reps after it like edge reps.
     """
     found = _drop_last_move(found, trace, start_pose(still, found.reps[0].turn_s, lo_s), still)
+    fit = _set_fit(found, trace, lo_s, hi_s, still)
+    added: list[Rep] = []  # in the order found: `added[-1]` is the last one found
+    _fill_gaps(fit, added)
+    for step in (-1, 1):
+        _along(fit, added, _first_edge_rep(fit, added, step), step, MATCH_EDGE_REPS - 1)
+    if not added or added[-1].turn_s < fit.turns[-1]:  # no rep in rhythm after the last one
+        _after_pause(fit, added)
+    _fill_dropouts(fit, added, tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s)))
+    reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
+    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+
+
+@dataclass(frozen=True)
+class _SetFit:
+    """What `complete` matches motion against: a set's recording, poses held still, rep template, turnarounds,
+    pose between reps, rep period, whether it began from a pose held still, and its neighbours' nearest turns."""
+
+    trace: Trace
+    still: Sequence[Pose]
+    template: np.ndarray
+    turns: np.ndarray
+    rest: np.ndarray | None
+    period_s: float
+    settling: bool
+    lo_s: float
+    hi_s: float
+
+
+def _set_fit(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: Sequence[Pose]) -> _SetFit:
+    """The `_SetFit` of ``found``; with no pose between swung reps, the one held before them is its rest pose."""
     turns = np.array([r.turn_s for r in found.reps])
     period = _period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
-    lo = MATCH_SPACING[0]
-    added: list[Rep] = []
     start = start_pose(still, float(turns[0]), lo_s)
-    settling = start is not None  # the set began from a pose held still
     rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
-    rest = start if rest is None else rest  # no pose between swung reps: the one held before them
+    return _SetFit(trace, still, template, turns, start if rest is None else rest, period, start is not None,
+                   lo_s, hi_s)
 
-    def find(a_s: float, b_s: float, step: int = 0, min_r: float = MATCH_R) -> float | None:
-        centred = settling and step < 0  # the band-pass is still settling from the held pose to the set's mean one
-        rep = _matching_rep(trace, (template, turns, rest, period), still, (a_s, b_s), step, min_r, centred=centred)
-        if rep is not None:
-            added.append(rep)
-        return None if rep is None else rep.turn_s
 
-    def unseen(c: float) -> float | None:
-        """A rep kept in rhythm while the data was missing (a dropout), at low confidence."""
-        near = trace[1][span(trace[0], c - period / 2.0, c + period / 2.0)]
-        if not len(near) or np.mean(~np.isfinite(near[:, 0])) < UNSEEN_SHARE:
-            return None
-        added.append(_rep_around(c, period, UNSEEN_CONFIDENCE))
-        return c
+def _find(fit: _SetFit, added: list[Rep], a_s: float, b_s: float, step: int = 0,
+          min_r: float = MATCH_R) -> float | None:
+    """Append the rep turning within (``a_s``, ``b_s``) moving like the set's (`_matching_rep`): its turn, or None."""
+    centred = fit.settling and step < 0  # the band-pass is still settling from the held pose to the set's mean one
+    shape = (fit.template, fit.turns, fit.rest, fit.period_s)
+    rep = _matching_rep(fit.trace, shape, fit.still, (a_s, b_s), step, min_r, centred=centred)
+    if rep is not None:
+        added.append(rep)
+    return None if rep is None else rep.turn_s
 
-    for a, b in zip(turns[:-1], turns[1:], strict=True):
+
+def _unseen(fit: _SetFit, added: list[Rep], c: float) -> float | None:
+    """Append a rep kept in rhythm at ``c`` where the data is missing (a dropout), at low confidence.
+
+    Returns ``c``, or None if the data there is not missing."""
+    period = fit.period_s
+    near = fit.trace[1][span(fit.trace[0], c - period / 2.0, c + period / 2.0)]
+    if not len(near) or np.mean(~np.isfinite(near[:, 0])) < UNSEEN_SHARE:
+        return None
+    added.append(_rep_around(c, period, UNSEEN_CONFIDENCE))
+    return c
+
+
+def _fill_gaps(fit: _SetFit, added: list[Rep]) -> None:
+    """Append the reps that match, or that a dropout hid, in gaps of about two periods between the set's reps."""
+    lo, period = MATCH_SPACING[0], fit.period_s
+    for a, b in zip(fit.turns[:-1], fit.turns[1:], strict=True):
         t: float | None = float(a)
         while t is not None and b - t > (1.0 + lo) * period:
-            t = find(t + lo * period, b - lo * period) or unseen(t + period)
+            t = _find(fit, added, t + lo * period, b - lo * period) or _unseen(fit, added, t + period)
 
-    def before_pause(near: float) -> float | None:
-        """A rep before the set's first ending by ``near``, after a pause of up to ``PAUSE_S`` (matching by
-        ``PAUSE_R``)."""
-        return find(max(near - PAUSE_S, lo_s + MATCH_SPACING[0] * period), near, -1, PAUSE_R)
 
-    def along(edge: float | None, step: int, n: int) -> None:
-        """Up to ``n`` edge reps in rhythm on from the one turning at ``edge``: before it (``step`` -1), after (1)."""
-        for _ in range(n):
-            if edge is None:
-                return
-            edge = find(*_beyond(edge, step, period, lo_s, hi_s), step)
+def _before_pause(fit: _SetFit, added: list[Rep], near: float) -> float | None:
+    """Append a rep before the set's first ending by ``near``, after a pause of up to ``PAUSE_S`` (matching by
+    ``PAUSE_R``); its turn, or None."""
+    return _find(fit, added, max(near - PAUSE_S, fit.lo_s + MATCH_SPACING[0] * fit.period_s), near, -1, PAUSE_R)
 
-    for step in (-1, 1):
-        edge = find(*_beyond(float(turns[0] if step < 0 else turns[-1]), step, period, lo_s, hi_s), step)
-        if edge is None and step < 0:  # reps before a pause to brace for the set's first, or
-            edge = before_pause(float(turns[0]) - MATCH_SPACING[1] * period)  # before a grinder before it?
-            grinder = None if edge is not None else _slow_rep(trace, template, float(turns[0]), -1, period,
-                                                               lo_s, rest, still)
-            if grinder is not None:
-                added.append(grinder)
-                edge = before_pause(grinder.start_s - period / 2.0)  # the rep before it ends there at the earliest
-        along(edge, step, MATCH_EDGE_REPS - 1)
-    if not added or added[-1].turn_s < turns[-1]:  # no rep in rhythm after the last one: a slow one after a pause?
-        grinder = _slow_rep(trace, template, float(turns[-1]), 1, period, hi_s, rest, still)
-        if grinder is not None:
-            added.append(grinder)
-            along(grinder.end_s - period / 2.0, 1, MATCH_EDGE_REPS)  # the reps after it, in rhythm again
-    reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
-    for a_rep, b_rep in zip(reps[:-1], reps[1:], strict=True):  # a dropout that a match after it skipped
-        t = a_rep.turn_s
-        while t is not None and b_rep.turn_s - t > (1.0 + lo) * period:
-            t = unseen(t + period)
-    reps = tuple(sorted(found.reps + tuple(added), key=lambda r: r.turn_s))
-    return DetectedSet(reps[0].start_s, reps[-1].end_s, reps, found.confidence)
+
+def _first_edge_rep(fit: _SetFit, added: list[Rep], step: int) -> float | None:
+    """Append the first rep in rhythm before the set (``step`` -1) or after it (1); before it, failing that, reps
+    before a pause to brace for the set's first, or a grinder and the rep before a pause before that. Returns the
+    turn to look on from for more (`_along`), or None."""
+    period = fit.period_s
+    first = float(fit.turns[0] if step < 0 else fit.turns[-1])
+    edge = _find(fit, added, *_beyond(first, step, period, fit.lo_s, fit.hi_s), step)
+    if edge is not None or step > 0:
+        return edge
+    edge = _before_pause(fit, added, first - MATCH_SPACING[1] * period)
+    if edge is not None:
+        return edge
+    grinder = _slow_rep(fit.trace, fit.template, first, -1, period, fit.lo_s, fit.rest, fit.still)
+    if grinder is None:
+        return None
+    added.append(grinder)
+    return _before_pause(fit, added, grinder.start_s - period / 2.0)  # the rep before it ends there at the earliest
+
+
+def _along(fit: _SetFit, added: list[Rep], edge: float | None, step: int, n: int) -> None:
+    """Append up to ``n`` edge reps in rhythm on from the one turning at ``edge``, before it (``step`` -1) or
+    after it (1)."""
+    for _ in range(n):
+        if edge is None:
+            return
+        edge = _find(fit, added, *_beyond(edge, step, fit.period_s, fit.lo_s, fit.hi_s), step)
+
+
+def _after_pause(fit: _SetFit, added: list[Rep]) -> None:
+    """Append a slower rep after the set's last, after a pause (`_slow_rep`), and the reps after it in rhythm again."""
+    period = fit.period_s
+    grinder = _slow_rep(fit.trace, fit.template, float(fit.turns[-1]), 1, period, fit.hi_s, fit.rest, fit.still)
+    if grinder is not None:
+        added.append(grinder)
+        _along(fit, added, grinder.end_s - period / 2.0, 1, MATCH_EDGE_REPS)
+
+
+def _fill_dropouts(fit: _SetFit, added: list[Rep], reps: tuple[Rep, ...]) -> None:
+    """Append the reps a dropout hid between ``reps`` (by turn) that a match after the gap skipped."""
+    lo = MATCH_SPACING[0]
+    for a_rep, b_rep in zip(reps[:-1], reps[1:], strict=True):
+        t: float | None = a_rep.turn_s
+        while t is not None and b_rep.turn_s - t > (1.0 + lo) * fit.period_s:
+            t = _unseen(fit, added, t + fit.period_s)
 
 
 def _matching_rep(trace: Trace, shape: tuple[np.ndarray, np.ndarray, np.ndarray | None, float], still: Sequence[Pose],
