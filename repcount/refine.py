@@ -14,7 +14,7 @@ from repcount.filters import LEVEL_HZ, phase_delay_s
 from repcount.grid import span
 from repcount.period import rep_period_s
 from repcount.results import DetectedSet, Rep
-from repcount.runs import JOIN_PERIOD_RATIO, MIN_REPS, Pose, Trace, median, spacings, start_pose, unit
+from repcount.runs import JOIN_PERIOD_RATIO, MIN_REPS, Pose, Trace, band_rms, median, spacings, start_pose, unit
 from repcount.template import MIN_COVER, best_match, half_factors, rep_template, stretched
 
 MATCH_R = 0.7  # motion next to a set, or in a gap of about two periods, that correlates this well with ...
@@ -127,7 +127,7 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     inside = (t >= turns[0] - period / 2.0) & (t <= turns[-1] + period / 2.0)
     if before.sum() < 2 or not inside.any():
         return found
-    if not _rms(bp, before) >= CUT_REP_RMS * _rms(bp, inside):
+    if not band_rms(bp, before) >= CUT_REP_RMS * band_rms(bp, inside):
         return found
     c = max(turns[0] - period, data_start_s)
     reps = (Rep(max(c - period / 2.0, data_start_s), c, c + period / 2.0, UNSEEN_CONFIDENCE), *found.reps)
@@ -508,14 +508,14 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
     if len(reps) - target < RHYTHM_MIN_DIFF and target <= len(reps):  # one more: the widest gap is checked
         return found
     t, bp, *_ = trace
-    level = _rms(bp, (t >= turns[0]) & (t <= turns[-1]))
+    level = band_rms(bp, (t >= turns[0]) & (t <= turns[-1]))
     while len(reps) != target:
         spacing = np.diff([r.turn_s for r in reps]) / period[0]
         if len(reps) < target:
             k = int(np.argmax(spacing))
             a_s, b_s = reps[k].turn_s, reps[k + 1].turn_s
             mid = (a_s + b_s) / 2.0
-            if spacing[k] < 1.5 or _rms(bp, np.abs(t - mid) <= period[0] / 2.0) < RHYTHM_ACTIVE * level or not (
+            if spacing[k] < 1.5 or band_rms(bp, np.abs(t - mid) <= period[0] / 2.0) < RHYTHM_ACTIVE * level or not (
                     _moving_throughout(trace, a_s, b_s, period[0], RHYTHM_STILL * level)):
                 break  # a pause in the widest gap, not a missed rep, made the span long
             reps.insert(k + 1, _rep_around(mid, period[0], UNSEEN_CONFIDENCE))
@@ -531,7 +531,7 @@ def _moving_throughout(trace: Trace, a_s: float, b_s: float, period_s: float, le
     each) moves with an RMS of at least ``level_g``: a missed rep keeps the motion going, a pause is still."""
     t, bp, *_ = trace
     centres = np.arange(a_s + period_s / 2.0, b_s - period_s / 2.0 + 1e-9, period_s / 4.0)
-    return all(_rms(bp, np.abs(t - c) <= period_s / 4.0) >= level_g for c in centres)
+    return all(band_rms(bp, np.abs(t - c) <= period_s / 4.0) >= level_g for c in centres)
 
 
 def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
@@ -551,14 +551,6 @@ def _half_size(trace: Trace, template: np.ndarray, turn_s: float) -> float:
         if ok.sum() >= max(MIN_COVER * half, 2):
             ratios.append(float(np.sqrt(np.sum(own[ok] ** 2) / max(float(np.sum(ref[ok] ** 2)), 1e-12))))
     return min(ratios, default=1.0)
-
-
-def _rms(bp_g: np.ndarray, mask: np.ndarray) -> float:
-    """RMS magnitude of the band-passed 3-axis acceleration where ``mask`` is True and the data is not missing (g);
-    0 if none."""
-    power = np.sum(bp_g[mask] ** 2, axis=1)
-    power = power[np.isfinite(power)]
-    return float(np.sqrt(np.mean(power))) if len(power) else 0.0
 
 
 def with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) -> DetectedSet:

@@ -499,6 +499,14 @@ def _held_between(a: list[int], b: list[int], waves: Sequence[Wave], trace: Trac
                       median([waves[i].peak_g for i in a + b]))
 
 
+def band_rms(bp_g: np.ndarray, mask: np.ndarray | slice) -> float:
+    """RMS magnitude of the band-passed 3-axis acceleration where ``mask`` selects and the data is not missing (g);
+    0 if none."""
+    power = np.sum(bp_g[mask] ** 2, axis=1)
+    power = power[np.isfinite(power)]
+    return float(np.sqrt(np.mean(power))) if len(power) else 0.0
+
+
 def held_still(trace: Trace, lo_s: float, hi_s: float, pose_g: np.ndarray, peak_g: float) -> bool:
     """Whether the sensor was held still in a set's pose from ``lo_s`` to ``hi_s``.
 
@@ -524,7 +532,7 @@ def held_still(trace: Trace, lo_s: float, hi_s: float, pose_g: np.ndarray, peak_
     lo, hi = np.searchsorted(t_s, (lo_s, hi_s))
     if hi <= lo or len(pose_g) == 0 or np.isnan(band_g[lo:hi]).any() or np.isnan(pose_g).any():
         return False
-    rms_g = float(np.sqrt(np.mean(np.sum(band_g[lo:hi] ** 2, axis=1))))
+    rms_g = band_rms(band_g, slice(lo, hi))
     held = low_g[lo:hi]
     moved_g = float(np.sqrt(np.mean(np.sum((held - held.mean(axis=0)) ** 2, axis=1))))
     pose = (held >= pose_g.min(axis=0) - STILL_POSE_MARGIN_G) & (held <= pose_g.max(axis=0) + STILL_POSE_MARGIN_G)
