@@ -32,8 +32,8 @@ from repcount.grid import GRID_FS_HZ, MAX_FILL_S, GridChunk, GridState, grid_flu
 from repcount.lobes import Lobe, LobeState, lobe_flush, lobe_step, open_lobe
 from repcount.results import DetectedSet
 from repcount.display import Extension, extended_reps, extension, provisional_reps, rep_pair
-from repcount.refine import at_movement_times, reps_before
-from repcount.runs import MIN_REPS, STILL_BAND_FRACTION, Pose, Trace, Wave, held_still, median, merge_lobes, spacings
+from repcount.refine import at_movement_times, reps_before, turn_period_s
+from repcount.runs import MIN_REPS, STILL_BAND_FRACTION, Pose, Trace, Wave, held_still, median, merge_lobes
 from repcount.sets import BOUT_GAP_S, POSTURE_WINDOW_S, RESUME_TAIL_PERIODS, find_sets, resumed, set_pose, still_from
 
 
@@ -262,7 +262,7 @@ class RepCounter:
             extra = extended_reps(waves, self._extension) if self._extension is not None else 0
             return sum(s.n_reps for s in self._shown) + extra
         p = self._rest_pause
-        if p is not None and self._now_s < p.from_s + RESUME_WAIT_PERIODS * _period_s(p.found):
+        if p is not None and self._now_s < p.from_s + RESUME_WAIT_PERIODS * turn_period_s(p.found.reps):
             return 0  # its first rep may yet go on the set before the pause
         pair = rep_pair(waves)
         if pair is not None:  # two reps shown: with those before them that move like them
@@ -349,7 +349,7 @@ class RepCounter:
         p = self._rest_pause
         trace = self._trace() if p is None or np.isnan(p.from_s) else self._with_pause(p)
         t = trace[0]
-        k, c = np.searchsorted(t, (last.reps[0].start_s - _period_s(last) / 2.0, until_s), side="right")
+        k, c = np.searchsorted(t, (last.reps[0].start_s - turn_period_s(last.reps) / 2.0, until_s), side="right")
         gone_on = self._goes_on and len(found) == 1 and p is not None  # its first part's waves went with its bout
         pose = set_pose(last, self._waves, trace, p.peak_g if gone_on and p is not None else None)
         if pose is None:
@@ -357,7 +357,7 @@ class RepCounter:
         # where the pause began: where the sensor became still until the bout closed (a stop away from the middle
         # of the motion leaves the band-pass decaying in lobes for seconds)
         end_s = still_from(trace, last.reps[-1].turn_s, until_s, STILL_BAND_FRACTION * pose[1])
-        if end_s - last.reps[-1].turn_s > RESUME_TAIL_PERIODS * _period_s(last):
+        if end_s - last.reps[-1].turn_s > RESUME_TAIL_PERIODS * turn_period_s(last.reps):
             return None
         return RestPause(last, (t[k:c], trace[1][k:c], trace[2][k:c], trace[3][k:c]), *pose, end_s)
 
@@ -366,7 +366,7 @@ class RepCounter:
         turnaround and the sensor was held still in its pose over the pause (`runs.held_still`): from the end of
         its bout's last lobe (and half a period after its last turnaround) to half a period before ``from_s`` (where
         the motion that crosses into a lobe there begins)."""
-        last_s, half_s = p.found.reps[-1].turn_s, _period_s(p.found) / 2.0
+        last_s, half_s = p.found.reps[-1].turn_s, turn_period_s(p.found.reps) / 2.0
         if from_s - last_s > RESUME_S:
             return None
         still = held_still(self._with_pause(p), max(last_s + half_s, p.pause_s), from_s - half_s, p.pose_g, p.peak_g)
@@ -423,7 +423,3 @@ class RepCounter:
             self.events.append(CountEvent(self._now_s, count, retracted, self._goes_on and count > 0))
             self._count = count
 
-
-def _period_s(found: DetectedSet) -> float:
-    """A set's rep period: the median spacing of its turnarounds (s)."""
-    return median(spacings([r.turn_s for r in found.reps]))

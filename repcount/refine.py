@@ -54,8 +54,19 @@ TURN_POSE_MIN_DEG = 3.0  # times the farthest of them, or it plus this (a slower
 TURN_POSE_MIN_PERIOD_S = 1.5  # ... for reps this slow or slower
 
 
-def _period_s(reps: Sequence[Rep]) -> float:
-    """A set's rep period: the median spacing of its turnarounds (s)."""
+def turn_period_s(reps: Sequence[Rep]) -> float:
+    """A set's rep period: the median spacing of its reps' turnarounds.
+
+    Parameters
+    ----------
+    reps : sequence of Rep
+        The set's reps, in time order.
+
+    Returns
+    -------
+    float
+        The period (s); NaN with fewer than two reps.
+    """
     return median(spacings([r.turn_s for r in reps]))
 
 
@@ -69,7 +80,7 @@ def at_movement_times(found: DetectedSet, lo_s: float, hi_s: float) -> DetectedS
     """
     if found.n_reps < 2:
         return found
-    dt = phase_delay_s(_period_s(found.reps))
+    dt = phase_delay_s(turn_period_s(found.reps))
 
     def moved(t_s: float) -> float:
         return float(np.clip(t_s - dt, lo_s, hi_s))
@@ -115,7 +126,7 @@ def cut_first_rep(found: DetectedSet, trace: Trace, data_start_s: float, still: 
     turns = np.array([r.turn_s for r in found.reps])
     if any(data_start_s <= t <= turns[0] for t, _ in still):
         return found
-    period = _period_s(found.reps)
+    period = turn_period_s(found.reps)
     if _setup_move(found, trace, period):
         reps = found.reps[1:]
         return with_confidence(DetectedSet(reps[0].start_s, found.end_s, reps, found.confidence), trace, -np.inf, np.inf)
@@ -205,12 +216,10 @@ class _SetFit:
 
 
 def _set_fit(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float, still: Sequence[Pose]) -> _SetFit:
-    """The `_SetFit` of ``found``; with no pose between swung reps, the one held before them is its rest pose."""
-    turns = np.array([r.turn_s for r in found.reps])
-    period = _period_s(found.reps)
-    template = rep_template(trace[0], trace[1], turns, period)
+    """The `_SetFit` of ``found`` (`_shape`); with no pose between swung reps, the one held before them is its rest
+    pose."""
+    template, turns, rest, period = _shape(found, trace)
     start = start_pose(still, float(turns[0]), lo_s)
-    rest = _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0])
     return _SetFit(trace, still, template, turns, start if rest is None else rest, period, start is not None,
                    lo_s, hi_s)
 
@@ -302,9 +311,9 @@ def _fill_dropouts(fit: _SetFit, added: list[Rep], reps: tuple[Rep, ...]) -> Non
 def _matching_rep(trace: Trace, shape: tuple[np.ndarray, np.ndarray, np.ndarray | None, float], still: Sequence[Pose],
                   within_s: tuple[float, float], step: int, min_r: float, *, centred: bool = False) -> Rep | None:
     """The rep turning within ``within_s`` that moves like a set's (``shape``: its rep template, turnarounds, pose
-    between reps (`_rest_pose`) and rep period), matching by ``min_r``; at an edge (``step`` -1 before the set, +1 after it)
-    it must also start (end) in that pose, move on both sides of its turnaround and, after the set, turn where
-    the set's reps turn; else None. ``centred`` matches each window less its mean (`template.best_match`)."""
+    between reps (`_rest_pose`) and rep period), matching by ``min_r``; at an edge (``step`` -1 before the set, +1
+    after it) it must also start (end) in that pose, move on both sides of its turnaround and, after the set, turn
+    where the set's reps turn; else None. ``centred`` matches each window less its mean (`template.best_match`)."""
     template, turns, rest, period = shape
     a_s, b_s = within_s
     c, r, size = best_match(trace[0], trace[1], template, a_s, b_s, centred=centred) if a_s < b_s else (0.0, 0.0, 0.0)
@@ -322,7 +331,7 @@ def _matching_rep(trace: Trace, shape: tuple[np.ndarray, np.ndarray, np.ndarray 
 def _shape(found: DetectedSet, trace: Trace) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
     """A set's rep template, turnarounds, pose between reps (`_rest_pose`) and rep period, for `_matching_rep`."""
     turns = np.array([r.turn_s for r in found.reps])
-    period = _period_s(found.reps)
+    period = turn_period_s(found.reps)
     return (rep_template(trace[0], trace[1], turns, period), turns,
             _rest_pose(trace, np.r_[turns - period / 2.0, turns[-1] + period / 2.0]), period)
 
@@ -389,7 +398,7 @@ def moves_alike(found: DetectedSet, later: DetectedSet, trace: Trace) -> bool:
     bool
         True if the later set could be the rest of ``found``.
     """
-    period, own = _period_s(found.reps), _period_s(later.reps)
+    period, own = turn_period_s(found.reps), turn_period_s(later.reps)
     if max(period, own) > JOIN_PERIOD_RATIO * min(period, own):
         return False
     template = rep_template(trace[0], trace[1], np.array([r.turn_s for r in found.reps]), period)
@@ -496,7 +505,7 @@ def by_rhythm(found: DetectedSet, trace: Trace) -> DetectedSet:
     turns = np.array([r.turn_s for r in found.reps])
     if len(turns) < 2 * MIN_REPS:
         return found
-    near = _period_s(found.reps)
+    near = turn_period_s(found.reps)
     period = rep_period_s(trace[0], trace[1], turns[0] - near / 2.0, turns[-1] + near / 2.0, near)
     if period is None or period[1] < RHYTHM_MIN_R:
         return found
@@ -562,7 +571,7 @@ def with_confidence(found: DetectedSet, trace: Trace, lo_s: float, hi_s: float) 
     for rep-like motion beyond an edge) is the alternative, for "probably 9 or 10".
     """
     turns = np.array([r.turn_s for r in found.reps])
-    period = _period_s(found.reps)
+    period = turn_period_s(found.reps)
     template = rep_template(trace[0], trace[1], turns, period)
     scores: list[tuple[float, int]] = []
     for k, step in ((0, -1), (len(turns) - 1, 1)):
@@ -606,7 +615,7 @@ def _drop_last_move(found: DetectedSet, trace: Trace, start: np.ndarray | None =
     reps = found.reps
     if len(reps) <= MIN_REPS:
         return found
-    period = _period_s(reps)
+    period = turn_period_s(reps)
     inner = reps[:-1]
     rest = start if start is not None else _rest_pose(
         trace, np.array([r.turn_s - period / 2.0 for r in inner] + [inner[-1].turn_s + period / 2.0]))

@@ -20,10 +20,10 @@ from repcount.filters import STILL_N
 from repcount.grid import GRID_FS_HZ
 from repcount.lobes import Lobe
 from repcount.refine import (by_rhythm, complete, cut_first_rep, moves_alike, reps_into_pause, resumed_reps,
-                             with_confidence)
+                             turn_period_s, with_confidence)
 from repcount.results import DetectedSet
 from repcount.runs import (STILL_BAND_FRACTION, Pose, Trace, Wave, find_runs, held_still, join_pauses, median,
-                           merge_lobes, spacings)
+                           merge_lobes)
 
 BOUT_GAP_S = 5.0
 POSTURE_WINDOW_S = 1.5  # a lobe ending this soon before a new posture settles is the move into it
@@ -111,7 +111,7 @@ def resumed(last: DetectedSet, found: Sequence[DetectedSet], trace: Trace, pause
         ``found`` with ``last`` and the reps that go on it as its first set.
     """
     first_s = found[0].reps[0].turn_s if found else np.inf
-    period = median(spacings([r.turn_s for r in last.reps]))
+    period = turn_period_s(last.reps)
     if first_s <= pause_s[1] + RESUME_FIRST_PERIODS * period:
         if not moves_alike(last, found[0], trace):
             return None
@@ -151,7 +151,7 @@ def _rest_paused(found: list[DetectedSet], lobes: Sequence[Lobe], waves: Sequenc
         held = [p[0] for p in still if last is not None and last.reps[-1].turn_s < p[0] < found_set.reps[0].turn_s]
         pose = set_pose(last, waves, trace) if held and last is not None else None
         if last is not None and pose is not None:
-            period, last_s = median(spacings([r.turn_s for r in last.reps])), last.reps[-1].turn_s
+            period, last_s = turn_period_s(last.reps), last.reps[-1].turn_s
             pause = (held[0] - STILL_N / GRID_FS_HZ, _moves_from(trace, held[0], STILL_BAND_FRACTION * pose[1]))
             if (pause[0] - last_s <= RESUME_TAIL_PERIODS * period
                     and held_still(trace, max(last_s + period / 2.0, pause[0]), pause[1], *pose)):
