@@ -281,18 +281,17 @@ class RepCounter:
                 self._update_count(count)
 
     def _maybe_close(self) -> None:
+        quiet_s = min(self._now_s, self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf)  # no lobe began since
         if not self._bout:
             keep_s = self._now_s - IDLE_TRACE_S
             if (p := self._rest_pause) is not None:
-                open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
-                if min(self._now_s, open_start) - p.found.reps[-1].turn_s > RESUME_S:
+                if quiet_s - p.found.reps[-1].turn_s > RESUME_S:
                     self._rest_pause = None
                 else:  # the pause is kept whole, to see that it was held still
                     keep_s = min(keep_s, float(p.trace[0][-1]))
             self._keep_trace(keep_s)
             return
-        open_start = self._lobes.t_s[0] if len(self._lobes.t_s) else np.inf
-        if min(self._now_s, open_start) - self._bout[-1].end_s > self._gap_s():
+        if quiet_s - self._bout[-1].end_s > self._gap_s():
             self._close_bout()
 
     def _end_segment(self, next_s: float | None = None) -> bool:
@@ -359,7 +358,7 @@ class RepCounter:
         end_s = still_from(trace, last.reps[-1].turn_s, until_s, STILL_BAND_FRACTION * pose[1])
         if end_s - last.reps[-1].turn_s > RESUME_TAIL_PERIODS * turn_period_s(last.reps):
             return None
-        return RestPause(last, (t[k:c], trace[1][k:c], trace[2][k:c], trace[3][k:c]), *pose, end_s)
+        return RestPause(last, _rows(trace, k, c), *pose, end_s)
 
     def _held_until(self, p: RestPause, from_s: float) -> RestPause | None:
         """``p`` with the next bout's first lobe starting at ``from_s``, if that is within ``RESUME_S`` of its last
@@ -374,10 +373,10 @@ class RepCounter:
 
     def _with_pause(self, p: RestPause) -> Trace:
         """The trace with the paused set's before it (the live trace was cut at its bout's end)."""
-        t, bp, level, mag = self._trace()
-        k = int(np.searchsorted(t, p.trace[0][-1], side="right")) if len(p.trace[0]) else 0
-        joined = (np.concatenate((a, b[k:])) for a, b in zip(p.trace, (t, bp, level, mag), strict=True))
-        return (next(joined), next(joined), next(joined), next(joined))
+        now = self._trace()
+        k = int(np.searchsorted(now[0], p.trace[0][-1], side="right")) if len(p.trace[0]) else 0
+        t, bp, level, mag = (np.concatenate((a, b[k:])) for a, b in zip(p.trace, now, strict=True))
+        return t, bp, level, mag
 
     def _going_on(self, found: list[DetectedSet]) -> bool:
         """Whether the first of the open bout's sets goes on the paused set (`sets.resumed` took it in)."""
@@ -394,26 +393,22 @@ class RepCounter:
 
     def _keep_trace(self, from_s: float) -> None:
         """Forget the band-passed signal before ``from_s`` (no lobe of an open or future bout lies there)."""
-        t, bp, level, mag = self._trace()
-        k = int(np.searchsorted(t, from_s))
-        self._traces = [(t[k:], bp[k:], level[k:], mag[k:])] if k < len(t) else []
+        trace = self._trace()
+        k = int(np.searchsorted(trace[0], from_s))
+        self._traces = [_rows(trace, k)] if k < len(trace[0]) else []
 
     def _find(self, bout: list[Lobe], waves: list[Wave], *, rated: bool = True,
               until_s: float = np.inf) -> list[DetectedSet]:
         """`find_sets` on the bout, reading the trace, postures and still poses up to ``until_s`` only."""
         first = bout[0].start_s - POSTURE_WINDOW_S
-        t, bp, level, mag = self._trace()
-        k = int(np.searchsorted(t, until_s, side="right"))
         still = tuple(p for p in self._still if p[0] <= until_s)
         found = find_sets(bout, tuple(p for p in self._postures_s if first <= p <= until_s), still,
-                          (t[:k], bp[:k], level[:k], mag[:k]), self._data_start_s, rated=rated,
+                          _until(self._trace(), until_s), self._data_start_s, rated=rated,
                           data_pose=self._data_pose, waves=waves)
         p = self._rest_pause
         if p is None or np.isnan(p.from_s):
             return found
-        t, bp, level, mag = self._with_pause(p)
-        k = int(np.searchsorted(t, until_s, side="right"))
-        return resumed(p.found, found, (t[:k], bp[:k], level[:k], mag[:k]), (p.pause_s, p.from_s), still) or found
+        return resumed(p.found, found, _until(self._with_pause(p), until_s), (p.pause_s, p.from_s), still) or found
 
     def _update_count(self, count: int, *, withdrawn: bool = False) -> None:
         """Report a new running count; a drop is a retraction unless a set just ended with its reps kept
@@ -423,3 +418,13 @@ class RepCounter:
             self.events.append(CountEvent(self._now_s, count, retracted, self._goes_on and count > 0))
             self._count = count
 
+
+def _rows(trace: Trace, a: int, b: int | None = None) -> Trace:
+    """The trace's samples ``a`` up to ``b`` (indices; to its end without ``b``)."""
+    t, bp, level, mag = trace
+    return t[a:b], bp[a:b], level[a:b], mag[a:b]
+
+
+def _until(trace: Trace, until_s: float) -> Trace:
+    """The trace's samples at or before ``until_s``."""
+    return _rows(trace, 0, int(np.searchsorted(trace[0], until_s, side="right")))
