@@ -358,11 +358,10 @@ def bench_spar_pauses(sets: list[tuple[dict[str, str], np.ndarray, np.ndarray]])
     print("\n### SPAR with a still pause inserted after a rep (held in the pose there; vs the same set without it)\n")
     print("| pause | sets | one set % | count unchanged % | within 1 % | live==offline % |")
     print("|---|---|---|---|---|---|")
+    unpaused = [[r for s in analyse_session(t, acc) for r in s.reps] for _, t, acc in sets]
     for lo_s, hi_s in PAUSES_S:
         one, same, near, agree, total = 0, 0, 0, 0, 0
-        for i, (_, t, acc) in enumerate(sets):
-            found = analyse_session(t, acc)
-            reps = [r for s in found for r in s.reps]
+        for i, ((_, t, acc), reps) in enumerate(zip(sets, unpaused, strict=True)):
             if len(reps) < 4:
                 continue
             rng = np.random.default_rng(zlib.crc32(f"pause{lo_s:g}/{i}".encode()))
